@@ -1,0 +1,221 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin
+
+from claims.workflow import FINAL_STATES, Action, State, TicketWorkflow, Verdict
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Claim(models.Model):
+    """A statement as it was made. Coordinates are WGS84; a bounding box is west, south, east, north."""
+
+    text = models.TextField()
+    claimant = models.CharField(max_length=300, help_text="Who made the claim, with their role.")
+    claimed_at = models.DateField(help_text="The date the claim was made.")
+    source_url = models.URLField(max_length=2000, blank=True)
+    language = models.CharField(max_length=16, default="en")
+    place_name = models.CharField(max_length=200, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    bbox_west = models.FloatField(null=True, blank=True)
+    bbox_south = models.FloatField(null=True, blank=True)
+    bbox_east = models.FloatField(null=True, blank=True)
+    bbox_north = models.FloatField(null=True, blank=True)
+    event_start = models.DateTimeField(null=True, blank=True)
+    event_end = models.DateTimeField(null=True, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["claimant"], name="claim_claimant_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="claim_latitude_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="claim_longitude_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="claim_point_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    bbox_west__isnull=True,
+                    bbox_south__isnull=True,
+                    bbox_east__isnull=True,
+                    bbox_north__isnull=True,
+                )
+                | Q(
+                    bbox_west__gte=-180,
+                    bbox_west__lte=180,
+                    bbox_east__gte=-180,
+                    bbox_east__lte=180,
+                    bbox_south__gte=-90,
+                    bbox_north__lte=90,
+                    bbox_south__lte=F("bbox_north"),
+                ),
+                name="claim_bbox_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(event_start__isnull=True)
+                | Q(event_end__isnull=True)
+                | Q(event_start__lte=F("event_end")),
+                name="claim_event_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claimant}: {self.text[:80]}"
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float] | None:
+        values = (self.bbox_west, self.bbox_south, self.bbox_east, self.bbox_north)
+        return None if any(v is None for v in values) else values  # type: ignore[return-value]
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, "Low"
+    NORMAL = 2, "Normal"
+    HIGH = 3, "High"
+    URGENT = 4, "Urgent"
+
+
+class Ticket(TicketWorkflow, FSMModelMixin, models.Model):
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="ticket")
+    state = FSMField(max_length=20, choices=State.choices, default=State.UNVERIFIED, protected=True)
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
+    proposed_verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
+    rationale = models.TextField(blank=True)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="opened_tickets",
+        editable=False,
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    decided_at = models.DateTimeField(null=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("research_ticket", "Can research tickets and submit verdicts for review"),
+            ("review_ticket", "Can review, approve and reopen verdicts"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-created_at"], name="ticket_state_created_idx"),
+            models.Index(fields=["verdict", "-created_at"], name="ticket_verdict_created_idx"),
+            models.Index(fields=["assignee", "-created_at"], name="ticket_assignee_created_idx"),
+            models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
+            models.Index(fields=["-decided_at", "-id"], name="ticket_decided_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=FINAL_STATES, verdict=F("state"))
+                | (~Q(state__in=FINAL_STATES) & Q(verdict="")),
+                name="ticket_verdict_only_in_final_state",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=FINAL_STATES, decided_at__isnull=False)
+                | (~Q(state__in=FINAL_STATES) & Q(decided_at__isnull=True)),
+                name="ticket_decided_at_only_in_final_state",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="ticket_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Ticket #{self.pk} ({self.state})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+
+class EventAction(models.TextChoices):
+    OPENED = "opened", "Opened"
+    START_RESEARCH = Action.START_RESEARCH.value, Action.START_RESEARCH.label
+    SUBMIT_FOR_REVIEW = Action.SUBMIT_FOR_REVIEW.value, Action.SUBMIT_FOR_REVIEW.label
+    REQUEST_CHANGES = Action.REQUEST_CHANGES.value, Action.REQUEST_CHANGES.label
+    APPROVE = Action.APPROVE.value, Action.APPROVE.label
+    REOPEN = Action.REOPEN.value, Action.REOPEN.label
+    UPDATED = "updated", "Details changed"
+    EVIDENCE_ADDED = "evidence_added", "Evidence added"
+    EVIDENCE_ASSESSED = "evidence_assessed", "Evidence assessed"
+    FETCH_QUEUED = "fetch_queued", "Evidence fetch queued"
+    FETCH_COMPLETED = "fetch_completed", "Evidence fetch completed"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class TicketEvent(models.Model):
+    """The audit trail. Rows are only ever inserted (a database trigger refuses UPDATE and DELETE
+    on PostgreSQL; the model refuses them everywhere)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=150, help_text="The user's name at the time, or 'worker:<provider>'."
+    )
+    action = models.CharField(max_length=32, choices=EventAction.choices)
+    from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=State.choices, blank=True)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"], name="event_ticket_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if not self._state.adding:
+            raise AppendOnlyError("Ticket events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError("Ticket events are append-only.")

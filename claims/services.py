@@ -1,0 +1,241 @@
+"""Write operations on claims and tickets. The admin, the API and the workers all call these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from claims import workflow
+from claims.errors import InvalidInput, PermissionDenied, StaleVersion
+from claims.models import Claim, EventAction, Priority, Tag, Ticket, TicketEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+CLAIM_FIELDS = (
+    "text",
+    "claimant",
+    "claimed_at",
+    "source_url",
+    "language",
+    "place_name",
+    "latitude",
+    "longitude",
+    "bbox_west",
+    "bbox_south",
+    "bbox_east",
+    "bbox_north",
+    "event_start",
+    "event_end",
+)
+OPEN_PERMISSION = "claims.add_ticket"
+EDIT_PERMISSION = "claims.change_ticket"
+
+
+def actor_label(actor: AbstractBaseUser | None, *, worker: str = "") -> str:
+    if actor is not None and actor.pk:
+        return actor.get_username()
+    return f"worker:{worker}" if worker else "system"
+
+
+def event_record(
+    *,
+    ticket: Ticket,
+    action: str,
+    actor: AbstractBaseUser | None = None,
+    worker: str = "",
+    note: str = "",
+    from_state: str = "",
+    to_state: str = "",
+) -> TicketEvent:
+    """Append one row to the ticket's audit trail. Call inside the transaction that made the change."""
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=actor_label(actor, worker=worker),
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+    )
+
+
+def _validation_error_to_input(error: ValidationError, *, prefix: str = "") -> InvalidInput:
+    if hasattr(error, "error_dict"):
+        fields = {
+            (
+                f"{prefix}{name}"
+                if name != "__all__"
+                else (prefix.rstrip(".") or "non_field_errors")
+            ): [m for e in errors for m in e.messages]
+            for name, errors in error.error_dict.items()
+        }
+    else:
+        fields = {prefix.rstrip(".") or "non_field_errors": list(error.messages)}
+    return InvalidInput("Invalid input.", field_errors=fields)
+
+
+def tags_resolve(names: Iterable[str]) -> list[Tag]:
+    cleaned = sorted({n.strip().lower() for n in names if n and n.strip()})
+    if not cleaned:
+        return []
+    existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
+    missing = [Tag(name=n) for n in cleaned if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
+    return [existing[n] for n in cleaned]
+
+
+def ticket_open(
+    *,
+    opened_by: AbstractBaseUser | None,
+    claim: Mapping[str, Any],
+    tags: Iterable[str] = (),
+    priority: int = Priority.NORMAL,
+    assignee: AbstractBaseUser | None = None,
+    providers: Iterable[str] | None = None,
+) -> Ticket:
+    """Open a verification ticket for a new claim and queue its evidence fetch after commit.
+
+    `opened_by` None means the system (seed loader). Raises InvalidInput with field errors, or
+    PermissionDenied; on any error nothing is written.
+    """
+    from evidence.services import fetch_jobs_queue
+
+    if opened_by is not None and not opened_by.has_perm(OPEN_PERMISSION):
+        raise PermissionDenied("Your role may not open tickets.")
+    unknown = set(claim) - set(CLAIM_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            "Unknown claim fields.",
+            field_errors={f"claim.{name}": ["Unknown field."] for name in sorted(unknown)},
+        )
+    if priority not in Priority.values:
+        raise InvalidInput("Invalid priority.", field_errors={"priority": ["Unknown priority."]})
+
+    claim_obj = Claim(**claim)
+    try:
+        claim_obj.full_clean()
+    except ValidationError as error:
+        raise _validation_error_to_input(error, prefix="claim.") from error
+
+    try:
+        with transaction.atomic():
+            claim_obj.save()
+            tag_objs = tags_resolve(tags)
+            if tag_objs:
+                claim_obj.tags.set(tag_objs)
+            ticket = Ticket.objects.create(
+                claim=claim_obj, priority=priority, opened_by=opened_by, assignee=assignee
+            )
+            event_record(
+                ticket=ticket,
+                action=EventAction.OPENED,
+                actor=opened_by,
+                to_state=ticket.state,
+            )
+            fetch_jobs_queue(ticket=ticket, actor=opened_by, providers=providers)
+    except IntegrityError as error:
+        raise InvalidInput(
+            "The claim breaks a data rule.", field_errors={"claim": [str(error).splitlines()[0]]}
+        ) from error
+    return ticket
+
+
+def ticket_transition(
+    *,
+    ticket_id: int,
+    actor: AbstractBaseUser,
+    action: str,
+    version: int,
+    verdict: str = "",
+    rationale: str = "",
+    note: str = "",
+) -> Ticket:
+    """Take one workflow action, in one transaction: lock the row, check the version, apply the
+    transition, save with a conditional update on the version, append the audit event.
+
+    Raises PermissionDenied, StaleVersion, TransitionNotAllowed or InvalidInput; then nothing changed.
+    """
+    workflow.check_role(actor, action)
+    inputs = {
+        name: value
+        for name, value in (("verdict", verdict), ("rationale", rationale), ("note", note))
+        if name in workflow.RULES[action].required_inputs or value
+    }
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+        if ticket.version != version:
+            raise StaleVersion(
+                f"The ticket changed since version {version}; it is now at version "
+                f"{ticket.version}. Reload it and try again."
+            )
+        from_state = ticket.state
+        workflow.perform(ticket, actor=actor, action=action, inputs=inputs)
+        now = timezone.now()
+        updated = Ticket.objects.filter(pk=ticket.pk, version=version).update(
+            state=ticket.state,
+            verdict=ticket.verdict,
+            proposed_verdict=ticket.proposed_verdict,
+            rationale=ticket.rationale,
+            assignee_id=ticket.assignee_id,
+            submitted_by_id=ticket.submitted_by_id,
+            decided_by_id=ticket.decided_by_id,
+            decided_at=ticket.decided_at,
+            version=F("version") + 1,
+            updated_at=now,
+        )
+        if updated != 1:
+            raise StaleVersion("The ticket changed while this action was being taken.")
+        event_record(
+            ticket=ticket,
+            action=action,
+            actor=actor,
+            from_state=from_state,
+            to_state=ticket.state,
+            note=note or (rationale if action == workflow.Action.SUBMIT_FOR_REVIEW else ""),
+        )
+    ticket.refresh_from_db()
+    return ticket
+
+
+def ticket_update(
+    *,
+    ticket_id: int,
+    actor: AbstractBaseUser,
+    version: int | None = None,
+    assignee: AbstractBaseUser | object | None = ...,
+    priority: int | None = None,
+) -> Ticket:
+    """Change a ticket's assignee or priority (not its state). Records what changed."""
+    if not actor.has_perm(EDIT_PERMISSION):
+        raise PermissionDenied("Your role may not edit tickets.")
+    if priority is not None and priority not in Priority.values:
+        raise InvalidInput("Invalid priority.", field_errors={"priority": ["Unknown priority."]})
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("assignee").get(pk=ticket_id)
+        if version is not None and ticket.version != version:
+            raise StaleVersion(f"The ticket is now at version {ticket.version}.")
+        changes: dict[str, Any] = {}
+        notes = []
+        if assignee is not ... and getattr(assignee, "pk", None) != ticket.assignee_id:
+            changes["assignee"] = assignee
+            name = assignee.get_username() if assignee is not None else "nobody"  # type: ignore[union-attr]
+            notes.append(f"assigned to {name}")
+        if priority is not None and priority != ticket.priority:
+            changes["priority"] = priority
+            notes.append(f"priority {Priority(ticket.priority).label} → {Priority(priority).label}")
+        if not changes:
+            return ticket
+        Ticket.objects.filter(pk=ticket.pk).update(
+            **changes, version=F("version") + 1, updated_at=timezone.now()
+        )
+        event_record(ticket=ticket, action=EventAction.UPDATED, actor=actor, note="; ".join(notes))
+    ticket.refresh_from_db()
+    return ticket

@@ -1,0 +1,18 @@
+"""What a claim must carry for each kind of lookup (shared by the provider modules)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from claims.models import Claim
+
+
+def needs_place(claim: Claim) -> str:
+    if claim.latitude is not None or claim.bbox is not None or claim.place_name:
+        return ""
+    return "The claim names no place (no coordinates, bounding box or place name)."
+
+
+def needs_source_url(claim: Claim) -> str:
+    return "" if claim.source_url else "The claim has no source URL."

@@ -1,0 +1,20 @@
+"""The Celery application. Its configuration is the CELERY_* part of factcheck.settings."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+
+app = Celery("factcheck")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["workers"])
+
+
+@app.on_configure.connect
+def _make_broker_folders(sender: Celery, **_: object) -> None:
+    """The embedded broker keeps its messages in folders that must exist before the first send."""
+    for key in ("data_folder_in", "data_folder_out"):
+        folder = sender.conf.broker_transport_options.get(key)
+        if folder:
+            os.makedirs(folder, exist_ok=True)

@@ -1,0 +1,323 @@
+"""Settings for the fact-check workflow service.
+
+Everything an operator may change is read from the environment here, and only here. Every variable
+is listed in the README with its default. Bad values stop start-up with ImproperlyConfigured.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = env.int(name, default=default)
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be a positive integer, got {value}.")
+    return value
+
+
+def _positive_float(name: str, default: float) -> float:
+    value = env.float(name, default=default)
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be a positive number, got {value}.")
+    return value
+
+
+# --- Core -----------------------------------------------------------------------------------------
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+TESTING = env.bool("FACTCHECK_TESTING", default=False)
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it to a long random string in production, "
+            "or set DJANGO_DEBUG=true for local development."
+        )
+    SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "claims",
+    "evidence",
+    "workers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "factcheck.urls"
+WSGI_APPLICATION = "factcheck.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "factcheck" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------------
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'factcheck.sqlite3'}"),
+}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database is shared by the web process and a worker: wait for locks, don't fail.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- Security (production defaults; all off in DEBUG) -------------------------------------------------
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# Requests bigger than this are refused with 413 before any parsing.
+FACTCHECK_MAX_BODY_BYTES = _positive_int("FACTCHECK_MAX_BODY_BYTES", 1_048_576)
+DATA_UPLOAD_MAX_MEMORY_SIZE = FACTCHECK_MAX_BODY_BYTES
+
+# --- Cache and shared Redis ------------------------------------------------------------------------
+
+# Redis for the cross-process provider rate limits and the cache. Empty: per-process fallbacks
+# (fine for the one-machine demo, not for several workers).
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# --- Workflow and publishing -------------------------------------------------------------------------
+
+FACTCHECK_REQUIRE_SECOND_REVIEWER = env.bool("FACTCHECK_REQUIRE_SECOND_REVIEWER", default=True)
+FACTCHECK_PUBLISHER_NAME = env.str("FACTCHECK_PUBLISHER_NAME", default="Verification Desk")
+FACTCHECK_PUBLISHER_URL = env.str("FACTCHECK_PUBLISHER_URL", default="https://example.org/")
+FACTCHECK_PUBLIC_BASE_URL = env.str(
+    "FACTCHECK_PUBLIC_BASE_URL", default="http://127.0.0.1:8000"
+).rstrip("/")
+
+# --- REST API ---------------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("FACTCHECK_THROTTLE_ANON", default="60/minute"),
+        "user": env.str("FACTCHECK_THROTTLE_USER", default="1200/minute"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fact-check workflow service API",
+    "DESCRIPTION": "Open verification tickets, follow evidence gathering, decide verdicts.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Celery -----------------------------------------------------------------------------------------
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
+FACTCHECK_BROKER_DIR = Path(env.str("FACTCHECK_BROKER_DIR", default=str(VAR_DIR / "broker")))
+FACTCHECK_TASK_SOFT_TIME_LIMIT = _positive_int("FACTCHECK_TASK_SOFT_TIME_LIMIT", 120)
+FACTCHECK_TASK_TIME_LIMIT = _positive_int("FACTCHECK_TASK_TIME_LIMIT", 150)
+FACTCHECK_TASK_MAX_RETRIES = env.int("FACTCHECK_TASK_MAX_RETRIES", default=4)
+FACTCHECK_TASK_RETRY_BACKOFF_MAX = _positive_int("FACTCHECK_TASK_RETRY_BACKOFF_MAX", 600)
+if FACTCHECK_TASK_SOFT_TIME_LIMIT >= FACTCHECK_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "FACTCHECK_TASK_SOFT_TIME_LIMIT must be smaller than FACTCHECK_TASK_TIME_LIMIT."
+    )
+# A message not acknowledged within this many seconds is handed to another worker. It must be
+# longer than the longest retry delay plus the hard time limit, or a slow task runs twice.
+CELERY_VISIBILITY_TIMEOUT = env.int(
+    "CELERY_VISIBILITY_TIMEOUT",
+    default=FACTCHECK_TASK_RETRY_BACKOFF_MAX + FACTCHECK_TASK_TIME_LIMIT + 300,
+)
+if CELERY_VISIBILITY_TIMEOUT <= 0:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be positive.")
+
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(FACTCHECK_BROKER_DIR / "queue"),
+        "data_folder_out": str(FACTCHECK_BROKER_DIR / "queue"),
+        "processed_folder": str(FACTCHECK_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "socket_connect_timeout": 3,
+        "socket_timeout": 10,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = FACTCHECK_TASK_SOFT_TIME_LIMIT
+CELERY_TASK_TIME_LIMIT = FACTCHECK_TASK_TIME_LIMIT
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=30.0)
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A queued FetchJob older than this with no worker on it is queued again by beat.
+FACTCHECK_REQUEUE_AFTER_SECONDS = _positive_int("FACTCHECK_REQUEUE_AFTER_SECONDS", 60)
+
+# --- Evidence providers ---------------------------------------------------------------------------
+
+FACTCHECK_HTTP_TIMEOUT = _positive_float("FACTCHECK_HTTP_TIMEOUT", 15.0)
+FACTCHECK_HTTP_MAX_BYTES = _positive_int("FACTCHECK_HTTP_MAX_BYTES", 5_000_000)
+FACTCHECK_HTTP_RETRIES = env.int("FACTCHECK_HTTP_RETRIES", default=3)
+FACTCHECK_HTTP_USER_AGENT = env.str(
+    "FACTCHECK_HTTP_USER_AGENT",
+    default="factcheck-workflow/0.1 (verification desk; contact: desk@example.org)",
+)
+# Only for tests and the offline demo: lets the fetcher reach the stub server on loopback.
+FACTCHECK_SSRF_ALLOW_LOOPBACK = env.bool("FACTCHECK_SSRF_ALLOW_LOOPBACK", default=False)
+if FACTCHECK_SSRF_ALLOW_LOOPBACK and not (DEBUG or TESTING):
+    raise ImproperlyConfigured(
+        "FACTCHECK_SSRF_ALLOW_LOOPBACK is for tests and local demos only; "
+        "it needs DJANGO_DEBUG=true or FACTCHECK_TESTING=true."
+    )
+
+FACTCHECK_PROVIDERS = {
+    "satellite_scenes": {
+        "enabled": env.bool("FACTCHECK_STAC_ENABLED", default=True),
+        "base_url": env.str(
+            "FACTCHECK_STAC_URL", default="https://earth-search.aws.element84.com/v1"
+        ),
+        "collections": env.list(
+            "FACTCHECK_STAC_COLLECTIONS", default=["sentinel-2-l2a", "landsat-c2-l2"]
+        ),
+        "max_cloud_cover": env.float("FACTCHECK_STAC_MAX_CLOUD_COVER", default=60.0),
+        "max_items": _positive_int("FACTCHECK_STAC_MAX_ITEMS", 20),
+        "rate_per_second": _positive_float("FACTCHECK_STAC_RATE", 5.0),
+    },
+    "thermal_anomalies": {
+        "enabled": env.bool("FACTCHECK_FIRMS_ENABLED", default=True),
+        "base_url": env.str("FACTCHECK_FIRMS_URL", default="https://firms.modaps.eosdis.nasa.gov"),
+        "api_key": env.str("FACTCHECK_FIRMS_MAP_KEY", default=""),
+        "sources": env.list(
+            "FACTCHECK_FIRMS_SOURCES", default=["VIIRS_SNPP_NRT", "VIIRS_NOAA20_NRT", "MODIS_NRT"]
+        ),
+        "rate_per_second": _positive_float("FACTCHECK_FIRMS_RATE", 1.0),
+    },
+    "archive": {
+        "enabled": env.bool("FACTCHECK_WAYBACK_ENABLED", default=True),
+        "base_url": env.str("FACTCHECK_WAYBACK_URL", default="https://archive.org"),
+        "rate_per_second": _positive_float("FACTCHECK_WAYBACK_RATE", 1.0),
+    },
+    "news_coverage": {
+        "enabled": env.bool("FACTCHECK_GDELT_ENABLED", default=True),
+        "base_url": env.str("FACTCHECK_GDELT_URL", default="https://api.gdeltproject.org"),
+        "max_records": _positive_int("FACTCHECK_GDELT_MAX_RECORDS", 50),
+        "rate_per_second": _positive_float("FACTCHECK_GDELT_RATE", 0.2),
+    },
+    "prior_fact_checks": {
+        "enabled": env.bool("FACTCHECK_FACTCHECK_TOOLS_ENABLED", default=True),
+        "base_url": env.str(
+            "FACTCHECK_FACTCHECK_TOOLS_URL", default="https://factchecktools.googleapis.com"
+        ),
+        "api_key": env.str("FACTCHECK_FACTCHECK_TOOLS_KEY", default=""),
+        "rate_per_second": _positive_float("FACTCHECK_FACTCHECK_TOOLS_RATE", 5.0),
+    },
+    "web_source": {
+        "enabled": env.bool("FACTCHECK_WEB_SOURCE_ENABLED", default=True),
+        "rate_per_second": _positive_float("FACTCHECK_WEB_SOURCE_RATE", 2.0),
+    },
+    "place_lookup": {
+        "enabled": env.bool("FACTCHECK_NOMINATIM_ENABLED", default=True),
+        "base_url": env.str(
+            "FACTCHECK_NOMINATIM_URL", default="https://nominatim.openstreetmap.org"
+        ),
+        # Nominatim's usage policy: at most one request a second.
+        "rate_per_second": min(_positive_float("FACTCHECK_NOMINATIM_RATE", 1.0), 1.0),
+    },
+}
+
+# --- Logging ----------------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("FACTCHECK_LOG_LEVEL", default="INFO")},
+}

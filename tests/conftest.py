@@ -1,0 +1,46 @@
+"""Shared fixtures: one named user per role, and the clients they use."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+
+from claims.models import Ticket
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def reporter(db) -> User:
+    return UserFactory(username="rita-reporter", role="reporter")
+
+
+@pytest.fixture
+def fact_checker(db) -> User:
+    return UserFactory(username="fiona-factchecker", role="fact-checker")
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    return UserFactory(username="ravi-reviewer", role="reviewer")
+
+
+@pytest.fixture
+def second_reviewer(db) -> User:
+    return UserFactory(username="rosa-reviewer", role="reviewer")
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser(
+        "sam-superuser", "sam@example.org", "correct-horse-battery"
+    )
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """Logged in, but in no role."""
+    return UserFactory(username="olga-outsider")
+
+
+def fresh(ticket: Ticket) -> Ticket:
+    return Ticket.objects.get(pk=ticket.pk)
