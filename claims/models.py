@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -17,6 +19,11 @@ class Tag(models.Model):
         return self.name
 
 
+LATITUDE = [MinValueValidator(-90.0), MaxValueValidator(90.0)]
+LONGITUDE = [MinValueValidator(-180.0), MaxValueValidator(180.0)]
+BBOX_FIELDS = ("bbox_west", "bbox_south", "bbox_east", "bbox_north")
+
+
 class Claim(models.Model):
     """A statement as it was made. Coordinates are WGS84; a bounding box is west, south, east, north."""
 
@@ -26,12 +33,12 @@ class Claim(models.Model):
     source_url = models.URLField(max_length=2000, blank=True)
     language = models.CharField(max_length=16, default="en")
     place_name = models.CharField(max_length=200, blank=True)
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
-    bbox_west = models.FloatField(null=True, blank=True)
-    bbox_south = models.FloatField(null=True, blank=True)
-    bbox_east = models.FloatField(null=True, blank=True)
-    bbox_north = models.FloatField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True, validators=LATITUDE)
+    longitude = models.FloatField(null=True, blank=True, validators=LONGITUDE)
+    bbox_west = models.FloatField(null=True, blank=True, validators=LONGITUDE)
+    bbox_south = models.FloatField(null=True, blank=True, validators=LATITUDE)
+    bbox_east = models.FloatField(null=True, blank=True, validators=LONGITUDE)
+    bbox_north = models.FloatField(null=True, blank=True, validators=LATITUDE)
     event_start = models.DateTimeField(null=True, blank=True)
     event_end = models.DateTimeField(null=True, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
@@ -81,6 +88,24 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claimant}: {self.text[:80]}"
+
+    def clean(self) -> None:
+        """Field-level messages for the rules the check constraints enforce."""
+        errors: dict[str, str] = {}
+        if (self.latitude is None) != (self.longitude is None):
+            errors["longitude" if self.longitude is None else "latitude"] = (
+                "Give both latitude and longitude, or neither."
+            )
+        box = [getattr(self, f) for f in BBOX_FIELDS]
+        if any(v is not None for v in box):
+            if any(v is None for v in box):
+                errors["bbox_west"] = "Give all four bounding box edges, or none."
+            elif box[1] > box[3]:
+                errors["bbox_south"] = "The south edge must not be north of the north edge."
+        if self.event_start and self.event_end and self.event_start > self.event_end:
+            errors["event_end"] = "The event window must end after it starts."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def bbox(self) -> tuple[float, float, float, float] | None:

@@ -1,0 +1,293 @@
+"""The workflow of SPEC §3: every action × every role × every state, the guards, and versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.utils import timezone
+
+from claims.errors import InvalidInput, PermissionDenied, StaleVersion, TransitionNotAllowed
+from claims.models import Ticket, TicketEvent
+from claims.services import ticket_transition
+from claims.workflow import FINAL_STATES, State, allowed_actions
+from evidence.models import Stance
+from tests.factories import ClaimFactory, EvidenceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# The table of SPEC §3, written out independently of claims.workflow.
+SOURCES = {
+    "start_research": {State.UNVERIFIED},
+    "submit_for_review": {State.RESEARCHING},
+    "request_changes": {State.IN_REVIEW},
+    "approve": {State.IN_REVIEW},
+    "reopen": set(FINAL_STATES),
+}
+TARGET = {
+    "start_research": State.RESEARCHING,
+    "submit_for_review": State.IN_REVIEW,
+    "request_changes": State.RESEARCHING,
+    "approve": State.INCONCLUSIVE,  # the proposed verdict in these tests
+    "reopen": State.RESEARCHING,
+}
+ROLES_ALLOWED = {
+    "start_research": {"fact-checker", "reviewer", "superuser"},
+    "submit_for_review": {"fact-checker", "reviewer", "superuser"},
+    "request_changes": {"reviewer", "superuser"},
+    "approve": {"reviewer", "superuser"},
+    "reopen": {"reviewer", "superuser"},
+}
+INPUTS = {
+    "submit_for_review": {"verdict": "inconclusive", "rationale": "No footage has been produced."},
+    "request_changes": {"note": "Add the satellite scenes."},
+    "reopen": {"note": "New footage published."},
+}
+ROLES = ["reporter", "fact-checker", "reviewer", "superuser", "no role"]
+
+
+def make_user(role: str) -> User:
+    if role == "superuser":
+        return User.objects.create_superuser(f"super-{User.objects.count()}", "s@example.org", "pw")
+    return UserFactory(role=None if role == "no role" else role)
+
+
+def make_ticket(state: str, *, submitted_by: User | None = None) -> Ticket:
+    """A ticket put straight into `state` for set-up (the workflow is what is under test)."""
+    final = state in FINAL_STATES
+    return Ticket.objects.create(
+        claim=ClaimFactory(),
+        state=state,
+        verdict=state if final else "",
+        proposed_verdict="inconclusive" if state == State.IN_REVIEW or final else "",
+        rationale="Kyiv's challenge to produce evidence is unanswered." if final else "",
+        submitted_by=submitted_by or (UserFactory() if state == State.IN_REVIEW else None),
+        decided_at=timezone.now() if final else None,
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", list(SOURCES))
+@pytest.mark.parametrize("state", list(State.values))
+def test_every_action_for_every_role_from_every_state(role, action, state):
+    actor = make_user(role)
+    ticket = make_ticket(state)
+    events_before = ticket.events.count()
+
+    def attempt() -> Ticket:
+        return ticket_transition(
+            ticket_id=ticket.pk, actor=actor, action=action, version=1, **INPUTS.get(action, {})
+        )
+
+    if role not in ROLES_ALLOWED[action]:
+        with pytest.raises(PermissionDenied):
+            attempt()
+    elif state not in SOURCES[action]:
+        with pytest.raises(TransitionNotAllowed):
+            attempt()
+    else:
+        changed = attempt()
+        assert changed.state == TARGET[action]
+        assert changed.version == 2
+        event = changed.events.get(action=action)
+        assert (event.from_state, event.to_state, event.actor) == (state, TARGET[action], actor)
+        return
+    unchanged = Ticket.objects.get(pk=ticket.pk)
+    assert (unchanged.state, unchanged.version) == (state, 1)
+    assert unchanged.events.count() == events_before
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("state", list(State.values))
+def test_allowed_actions_are_exactly_those_the_role_may_take_from_the_state(role, state):
+    actor = make_user(role)
+    ticket = make_ticket(state)
+    expected = [a for a in SOURCES if state in SOURCES[a] and role in ROLES_ALLOWED[a]]
+    assert allowed_actions(ticket, actor) == expected
+
+
+def test_corroborated_needs_a_supporting_item(fact_checker):
+    ticket = make_ticket(State.RESEARCHING)
+    EvidenceFactory(ticket=ticket, stance=Stance.REFUTES)
+    with pytest.raises(InvalidInput) as refused:
+        ticket_transition(
+            ticket_id=ticket.pk,
+            actor=fact_checker,
+            action="submit_for_review",
+            version=1,
+            verdict="corroborated",
+            rationale="Wreckage shown.",
+        )
+    assert "verdict" in refused.value.field_errors
+    assert Ticket.objects.get(pk=ticket.pk).state == State.RESEARCHING
+
+    EvidenceFactory(ticket=ticket, stance=Stance.SUPPORTS)
+    submitted = ticket_transition(
+        ticket_id=ticket.pk,
+        actor=fact_checker,
+        action="submit_for_review",
+        version=1,
+        verdict="corroborated",
+        rationale="Wreckage shown.",
+    )
+    assert (submitted.state, submitted.proposed_verdict) == (State.IN_REVIEW, "corroborated")
+
+
+def test_debunked_needs_a_refuting_item(fact_checker):
+    ticket = make_ticket(State.RESEARCHING)
+    EvidenceFactory(ticket=ticket, stance=Stance.SUPPORTS)
+    kwargs = {"verdict": "debunked", "rationale": "Scenes show no damage."}
+    with pytest.raises(InvalidInput):
+        ticket_transition(
+            ticket_id=ticket.pk, actor=fact_checker, action="submit_for_review", version=1, **kwargs
+        )
+    EvidenceFactory(ticket=ticket, stance=Stance.REFUTES)
+    submitted = ticket_transition(
+        ticket_id=ticket.pk, actor=fact_checker, action="submit_for_review", version=1, **kwargs
+    )
+    assert submitted.proposed_verdict == "debunked"
+
+
+@pytest.mark.parametrize(
+    ("action", "state", "missing"),
+    [
+        ("submit_for_review", State.RESEARCHING, {"verdict", "rationale"}),
+        ("request_changes", State.IN_REVIEW, {"note"}),
+        ("reopen", State.DEBUNKED, {"note"}),
+    ],
+)
+def test_an_action_without_its_required_input_is_refused_with_field_errors(
+    reviewer, action, state, missing
+):
+    ticket = make_ticket(state)
+    with pytest.raises(InvalidInput) as refused:
+        ticket_transition(ticket_id=ticket.pk, actor=reviewer, action=action, version=1, note=" ")
+    assert set(refused.value.field_errors) == missing
+    assert Ticket.objects.get(pk=ticket.pk).version == 1
+
+
+def test_an_unknown_verdict_is_refused(fact_checker):
+    ticket = make_ticket(State.RESEARCHING)
+    with pytest.raises(InvalidInput) as refused:
+        ticket_transition(
+            ticket_id=ticket.pk,
+            actor=fact_checker,
+            action="submit_for_review",
+            version=1,
+            verdict="mostly-true",
+            rationale="r",
+        )
+    assert "verdict" in refused.value.field_errors
+
+
+def test_reviewer_cannot_approve_own_submission(reviewer, second_reviewer):
+    ticket = make_ticket(State.RESEARCHING)
+    ticket = ticket_transition(
+        ticket_id=ticket.pk,
+        actor=reviewer,
+        action="submit_for_review",
+        version=1,
+        **INPUTS["submit_for_review"],
+    )
+    assert "approve" not in allowed_actions(ticket, reviewer)
+    with pytest.raises(PermissionDenied):
+        ticket_transition(ticket_id=ticket.pk, actor=reviewer, action="approve", version=2)
+    approved = ticket_transition(
+        ticket_id=ticket.pk, actor=second_reviewer, action="approve", version=2
+    )
+    assert (approved.state, approved.verdict, approved.decided_by) == (
+        "inconclusive",
+        "inconclusive",
+        second_reviewer,
+    )
+
+
+def test_self_approval_is_allowed_when_second_reviewer_is_not_required(reviewer, settings):
+    settings.FACTCHECK_REQUIRE_SECOND_REVIEWER = False
+    ticket = make_ticket(State.IN_REVIEW, submitted_by=reviewer)
+    assert "approve" in allowed_actions(ticket, reviewer)
+    approved = ticket_transition(ticket_id=ticket.pk, actor=reviewer, action="approve", version=1)
+    assert approved.state == "inconclusive"
+
+
+def test_reopen_clears_the_verdict_and_keeps_the_trail(reviewer):
+    ticket = make_ticket(State.DEBUNKED)
+    reopened = ticket_transition(
+        ticket_id=ticket.pk, actor=reviewer, action="reopen", version=1, note="New video."
+    )
+    assert (reopened.state, reopened.verdict, reopened.decided_at) == ("researching", "", None)
+    assert reopened.events.get(action="reopen").note == "New video."
+
+
+def test_a_transition_against_a_stale_version_fails_and_changes_nothing(fact_checker):
+    ticket = make_ticket(State.UNVERIFIED)
+    ticket_transition(ticket_id=ticket.pk, actor=fact_checker, action="start_research", version=1)
+    with pytest.raises(StaleVersion):
+        ticket_transition(
+            ticket_id=ticket.pk,
+            actor=fact_checker,
+            action="submit_for_review",
+            version=1,
+            **INPUTS["submit_for_review"],
+        )
+    current = Ticket.objects.get(pk=ticket.pk)
+    assert (current.state, current.version) == (State.RESEARCHING, 2)
+    assert list(current.events.values_list("action", flat=True)) == ["start_research"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_racing_transitions_from_two_connections_exactly_one_wins():
+    fact_checker = UserFactory(role="fact-checker")
+    reviewer = UserFactory(role="reviewer")
+    ticket = make_ticket(State.UNVERIFIED)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def race(actor: User) -> None:
+        try:
+            barrier.wait(timeout=10)
+            ticket_transition(ticket_id=ticket.pk, actor=actor, action="start_research", version=1)
+            outcomes.append("won")
+        except StaleVersion:
+            outcomes.append("stale")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=race, args=(u,)) for u in (fact_checker, reviewer)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert sorted(outcomes) == ["stale", "won"]
+    current = Ticket.objects.get(pk=ticket.pk)
+    assert (current.state, current.version) == (State.RESEARCHING, 2)
+    assert TicketEvent.objects.filter(ticket=ticket, action="start_research").count() == 1
+
+
+def test_the_walk_from_unverified_to_debunked_is_in_the_audit_trail(fact_checker, reviewer):
+    ticket = make_ticket(State.UNVERIFIED)
+    ticket = ticket_transition(
+        ticket_id=ticket.pk, actor=fact_checker, action="start_research", version=1
+    )
+    EvidenceFactory(ticket=ticket, stance=Stance.REFUTES)
+    ticket = ticket_transition(
+        ticket_id=ticket.pk,
+        actor=fact_checker,
+        action="submit_for_review",
+        version=2,
+        verdict="debunked",
+        rationale="Scenes of 30 Dec show no damage.",
+    )
+    ticket = ticket_transition(ticket_id=ticket.pk, actor=reviewer, action="approve", version=3)
+    trail = list(ticket.events.values_list("action", "from_state", "to_state", "actor_label"))
+    assert trail == [
+        ("start_research", "unverified", "researching", fact_checker.username),
+        ("submit_for_review", "researching", "in_review", fact_checker.username),
+        ("approve", "in_review", "debunked", reviewer.username),
+    ]
+    assert ticket.decided_at is not None
+    assert ticket.decided_at.date() >= dt.date(2025, 12, 29)
