@@ -1,4 +1,4 @@
-"""The workflow of SPEC §3: every action × every role × every state, the guards, and versions."""
+"""The workflow of SPEC §3: every action, role and state, the guards, and versions."""
 
 from __future__ import annotations
 
