@@ -11,10 +11,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["workers"])
 
 
-@app.on_configure.connect
+@app.on_after_configure.connect
 def _make_broker_folders(sender: Celery, **_: object) -> None:
     """The embedded broker keeps its messages in folders that must exist before the first send."""
     for key in ("data_folder_in", "data_folder_out"):
         folder = sender.conf.broker_transport_options.get(key)
         if folder:
             os.makedirs(folder, exist_ok=True)
+    # Beat keeps its schedule state in a file under var/, which a fresh checkout lacks.
+    schedule_file = sender.conf.beat_schedule_filename
+    if schedule_file and os.path.dirname(schedule_file):
+        os.makedirs(os.path.dirname(schedule_file), exist_ok=True)

@@ -7,6 +7,7 @@ is listed in the README with its default. Bad values stop start-up with Improper
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -197,6 +198,8 @@ FACTCHECK_TASK_SOFT_TIME_LIMIT = _positive_int("FACTCHECK_TASK_SOFT_TIME_LIMIT",
 FACTCHECK_TASK_TIME_LIMIT = _positive_int("FACTCHECK_TASK_TIME_LIMIT", 150)
 FACTCHECK_TASK_MAX_RETRIES = env.int("FACTCHECK_TASK_MAX_RETRIES", default=4)
 FACTCHECK_TASK_RETRY_BACKOFF_MAX = _positive_int("FACTCHECK_TASK_RETRY_BACKOFF_MAX", 600)
+# First delay before a failed fetch runs again; doubles each attempt (with jitter) up to the max.
+FACTCHECK_TASK_RETRY_BACKOFF_BASE = _positive_float("FACTCHECK_TASK_RETRY_BACKOFF_BASE", 10.0)
 if FACTCHECK_TASK_SOFT_TIME_LIMIT >= FACTCHECK_TASK_TIME_LIMIT:
     raise ImproperlyConfigured(
         "FACTCHECK_TASK_SOFT_TIME_LIMIT must be smaller than FACTCHECK_TASK_TIME_LIMIT."
@@ -209,6 +212,15 @@ CELERY_VISIBILITY_TIMEOUT = env.int(
 )
 if CELERY_VISIBILITY_TIMEOUT <= 0:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be positive.")
+# Tests shorten it on purpose, to see a killed worker's task redelivered within seconds.
+if (
+    CELERY_VISIBILITY_TIMEOUT <= FACTCHECK_TASK_RETRY_BACKOFF_MAX + FACTCHECK_TASK_TIME_LIMIT
+    and not TESTING
+):
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must be longer than FACTCHECK_TASK_RETRY_BACKOFF_MAX plus "
+        "FACTCHECK_TASK_TIME_LIMIT, or a task waiting for its retry is handed to a second worker."
+    )
 
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -232,6 +244,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = FACTCHECK_TASK_SOFT_TIME_LIMIT
 CELERY_TASK_TIME_LIMIT = FACTCHECK_TASK_TIME_LIMIT
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=30.0)
 CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
+# A task whose broker connection dropped will be redelivered; stop it rather than run it twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -239,12 +253,40 @@ CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A queued FetchJob older than this with no worker on it is queued again by beat.
 FACTCHECK_REQUEUE_AFTER_SECONDS = _positive_int("FACTCHECK_REQUEUE_AFTER_SECONDS", 60)
+FACTCHECK_REQUEUE_INTERVAL_SECONDS = _positive_int("FACTCHECK_REQUEUE_INTERVAL_SECONDS", 30)
+# Hour of the day (UTC) at which open tickets' satellite scenes are searched again.
+FACTCHECK_SATELLITE_RECHECK_HOUR = env.int("FACTCHECK_SATELLITE_RECHECK_HOUR", default=3)
+if not 0 <= FACTCHECK_SATELLITE_RECHECK_HOUR <= 23:
+    raise ImproperlyConfigured("FACTCHECK_SATELLITE_RECHECK_HOUR must be an hour, 0 to 23.")
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-fetch-jobs": {
+        "task": "workers.requeue_stale_jobs",
+        "schedule": float(FACTCHECK_REQUEUE_INTERVAL_SECONDS),
+    },
+    "recheck-satellite-scenes": {
+        "task": "workers.recheck_satellite_scenes",
+        "schedule": crontab(minute=0, hour=FACTCHECK_SATELLITE_RECHECK_HOUR),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Evidence providers ---------------------------------------------------------------------------
 
 FACTCHECK_HTTP_TIMEOUT = _positive_float("FACTCHECK_HTTP_TIMEOUT", 15.0)
 FACTCHECK_HTTP_MAX_BYTES = _positive_int("FACTCHECK_HTTP_MAX_BYTES", 5_000_000)
 FACTCHECK_HTTP_RETRIES = env.int("FACTCHECK_HTTP_RETRIES", default=3)
+if FACTCHECK_HTTP_RETRIES < 0:
+    raise ImproperlyConfigured("FACTCHECK_HTTP_RETRIES must be 0 or more.")
+# Retry delays of the HTTP client: base doubles per attempt, with full jitter, up to the max.
+FACTCHECK_HTTP_BACKOFF_BASE = _positive_float("FACTCHECK_HTTP_BACKOFF_BASE", 0.5)
+FACTCHECK_HTTP_BACKOFF_MAX = _positive_float("FACTCHECK_HTTP_BACKOFF_MAX", 10.0)
+# A Retry-After longer than this is not waited for in the worker; the job retries later instead.
+FACTCHECK_HTTP_RETRY_AFTER_MAX = _positive_float("FACTCHECK_HTTP_RETRY_AFTER_MAX", 30.0)
+FACTCHECK_HTTP_MAX_REDIRECTS = env.int("FACTCHECK_HTTP_MAX_REDIRECTS", default=5)
+# Longest a request may wait for its provider's rate limit before the job is retried later.
+FACTCHECK_RATE_LIMIT_MAX_WAIT = _positive_float("FACTCHECK_RATE_LIMIT_MAX_WAIT", 60.0)
+# Half-width, in degrees, of the search box around a claim's point (0.1 degree is about 11 km).
+FACTCHECK_AREA_BUFFER_DEGREES = _positive_float("FACTCHECK_AREA_BUFFER_DEGREES", 0.1)
 FACTCHECK_HTTP_USER_AGENT = env.str(
     "FACTCHECK_HTTP_USER_AGENT",
     default="factcheck-workflow/0.1 (verification desk; contact: desk@example.org)",
@@ -268,6 +310,8 @@ FACTCHECK_PROVIDERS = {
         ),
         "max_cloud_cover": env.float("FACTCHECK_STAC_MAX_CLOUD_COVER", default=60.0),
         "max_items": _positive_int("FACTCHECK_STAC_MAX_ITEMS", 20),
+        # Days searched before the event (or claim date) and after it.
+        "window_days": _positive_int("FACTCHECK_STAC_WINDOW_DAYS", 7),
         "rate_per_second": _positive_float("FACTCHECK_STAC_RATE", 5.0),
     },
     "thermal_anomalies": {
@@ -277,17 +321,25 @@ FACTCHECK_PROVIDERS = {
         "sources": env.list(
             "FACTCHECK_FIRMS_SOURCES", default=["VIIRS_SNPP_NRT", "VIIRS_NOAA20_NRT", "MODIS_NRT"]
         ),
+        # Days searched before the event (or claim date); detections a day after are included.
+        "window_days": _positive_int("FACTCHECK_FIRMS_WINDOW_DAYS", 2),
+        "max_items": _positive_int("FACTCHECK_FIRMS_MAX_ITEMS", 200),
         "rate_per_second": _positive_float("FACTCHECK_FIRMS_RATE", 1.0),
     },
     "archive": {
         "enabled": env.bool("FACTCHECK_WAYBACK_ENABLED", default=True),
         "base_url": env.str("FACTCHECK_WAYBACK_URL", default="https://archive.org"),
+        # The CDX server, which is also where snapshots are replayed (/web/<timestamp>/<url>).
+        "cdx_url": env.str("FACTCHECK_WAYBACK_CDX_URL", default="https://web.archive.org"),
+        "cdx_limit": _positive_int("FACTCHECK_WAYBACK_CDX_LIMIT", 5),
+        "max_urls": _positive_int("FACTCHECK_WAYBACK_MAX_URLS", 10),
         "rate_per_second": _positive_float("FACTCHECK_WAYBACK_RATE", 1.0),
     },
     "news_coverage": {
         "enabled": env.bool("FACTCHECK_GDELT_ENABLED", default=True),
         "base_url": env.str("FACTCHECK_GDELT_URL", default="https://api.gdeltproject.org"),
         "max_records": _positive_int("FACTCHECK_GDELT_MAX_RECORDS", 50),
+        "window_days": _positive_int("FACTCHECK_GDELT_WINDOW_DAYS", 7),
         "rate_per_second": _positive_float("FACTCHECK_GDELT_RATE", 0.2),
     },
     "prior_fact_checks": {
@@ -296,6 +348,7 @@ FACTCHECK_PROVIDERS = {
             "FACTCHECK_FACTCHECK_TOOLS_URL", default="https://factchecktools.googleapis.com"
         ),
         "api_key": env.str("FACTCHECK_FACTCHECK_TOOLS_KEY", default=""),
+        "max_results": _positive_int("FACTCHECK_FACTCHECK_TOOLS_MAX_RESULTS", 20),
         "rate_per_second": _positive_float("FACTCHECK_FACTCHECK_TOOLS_RATE", 5.0),
     },
     "web_source": {
@@ -309,6 +362,7 @@ FACTCHECK_PROVIDERS = {
         ),
         # Nominatim's usage policy: at most one request a second.
         "rate_per_second": min(_positive_float("FACTCHECK_NOMINATIM_RATE", 1.0), 1.0),
+        "cache_seconds": _positive_int("FACTCHECK_NOMINATIM_CACHE_SECONDS", 30 * 24 * 3600),
     },
 }
 
@@ -320,4 +374,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("FACTCHECK_LOG_LEVEL", default="INFO")},
+    # httpx logs every request URL at INFO, and some providers carry their key in the URL.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
