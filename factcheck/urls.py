@@ -1,6 +1,20 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from factcheck.http.health import HealthView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("claims.api.urls")),
+    path("api/v1/", include("evidence.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("healthz", HealthView.as_view(), name="healthz"),
 ]
+
+# JSON error bodies on API paths, Django's pages elsewhere.
+handler400 = "factcheck.http.errors.bad_request"
+handler403 = "factcheck.http.errors.permission_denied"
+handler404 = "factcheck.http.errors.page_not_found"
+handler500 = "factcheck.http.errors.server_error"

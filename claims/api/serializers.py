@@ -1,0 +1,269 @@
+"""Shapes of tickets on the wire. Input serializers validate types and sizes only; the rules are in
+claims.services and claims.workflow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims import workflow
+from claims.claimreview import CLAIMREVIEW_SCHEMA, claimreview_build
+from claims.models import Claim, Priority, Ticket, TicketEvent
+from claims.workflow import Action, State, Verdict
+from evidence.api.serializers import EvidenceSerializer, FetchJobSerializer
+from factcheck.http.serializers import (
+    LONG_TEXT_MAX,
+    NOTE_MAX,
+    FiniteFloatField,
+    StrictSerializer,
+    UserRefSerializer,
+)
+
+PRIORITY_BY_NAME = {p.name.lower(): p.value for p in Priority}
+PRIORITY_HELP = "low, normal, high or urgent."
+MAX_TAGS = 20
+MAX_VERSION = 2**31 - 1
+
+
+class PriorityField(serializers.ChoiceField):
+    """Priorities travel as names (`normal`), are stored as numbers."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", PRIORITY_HELP)
+        super().__init__(choices=list(PRIORITY_BY_NAME), **kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        return PRIORITY_BY_NAME[super().to_internal_value(data)]
+
+    def to_representation(self, value: Any) -> str:
+        return Priority(value).name.lower()
+
+
+def _latitude(**kwargs: Any) -> FiniteFloatField:
+    return FiniteFloatField(min_value=-90, max_value=90, required=False, allow_null=True, **kwargs)
+
+
+def _longitude(**kwargs: Any) -> FiniteFloatField:
+    return FiniteFloatField(
+        min_value=-180, max_value=180, required=False, allow_null=True, **kwargs
+    )
+
+
+class ClaimInputSerializer(StrictSerializer):
+    """The claim as it was made. Unknown fields are refused."""
+
+    text = serializers.CharField(max_length=LONG_TEXT_MAX, help_text="The claim as it was made.")
+    claimant = serializers.CharField(
+        max_length=300, help_text="Who made the claim, with their role."
+    )
+    claimed_at = serializers.DateField(help_text="The date the claim was made.")
+    source_url = serializers.URLField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="Where it was made or reported.",
+    )
+    language = serializers.CharField(
+        max_length=16, required=False, help_text="Language code of the claim; default `en`."
+    )
+    place_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="The place the claim names."
+    )
+    latitude = _latitude(help_text="WGS84 latitude of the claimed place (give with longitude).")
+    longitude = _longitude(help_text="WGS84 longitude of the claimed place (give with latitude).")
+    bbox_west = _longitude(help_text="Bounding box, west edge (all four edges or none).")
+    bbox_south = _latitude(help_text="Bounding box, south edge.")
+    bbox_east = _longitude(help_text="Bounding box, east edge.")
+    bbox_north = _latitude(help_text="Bounding box, north edge.")
+    event_start = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Start of the claimed event's time window."
+    )
+    event_end = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="End of the claimed event's time window."
+    )
+
+
+class TicketOpenSerializer(StrictSerializer):
+    """A new ticket: its claim, priority and tags. Unknown fields (at any level) are refused."""
+
+    claim = ClaimInputSerializer()
+    priority = PriorityField(required=False, help_text=f"{PRIORITY_HELP} Default: normal.")
+    tags = serializers.ListField(
+        child=serializers.SlugField(max_length=64),
+        required=False,
+        default=list,
+        max_length=MAX_TAGS,
+        help_text=f"Tag names (slugs), at most {MAX_TAGS}; unknown tags are created.",
+    )
+
+
+class TicketUpdateSerializer(StrictSerializer):
+    """Assignee and/or priority. Unknown fields are refused."""
+
+    assignee = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_null=True,
+        help_text="Username of the new assignee, or null to unassign.",
+    )
+    priority = PriorityField(required=False)
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_VERSION,
+        required=False,
+        help_text="The version you last read; the change is refused (409) if the ticket has "
+        "moved on. Optional; `If-Match` does the same.",
+    )
+
+
+class TransitionSerializer(StrictSerializer):
+    """A workflow action with its inputs. Unknown fields are refused."""
+
+    action = serializers.ChoiceField(choices=Action.choices, help_text="The workflow action.")
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_VERSION,
+        required=False,
+        help_text="The version you last read (required here or as the `If-Match` header); "
+        "409 if the ticket has moved on.",
+    )
+    verdict = serializers.ChoiceField(
+        choices=Verdict.choices,
+        required=False,
+        allow_blank=True,
+        help_text="The proposed verdict; required to submit_for_review.",
+    )
+    rationale = serializers.CharField(
+        max_length=LONG_TEXT_MAX,
+        required=False,
+        allow_blank=True,
+        help_text="Why the evidence supports the verdict; required to submit_for_review.",
+    )
+    note = serializers.CharField(
+        max_length=NOTE_MAX,
+        required=False,
+        allow_blank=True,
+        help_text="Required to request_changes and to reopen; recorded in the audit trail.",
+    )
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "text",
+            "claimant",
+            "claimed_at",
+            "source_url",
+            "language",
+            "place_name",
+            "latitude",
+            "longitude",
+            "bbox_west",
+            "bbox_south",
+            "bbox_east",
+            "bbox_north",
+            "event_start",
+            "event_end",
+            "tags",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(
+        source="actor_label", help_text="Username, `worker:<provider>` or `system`."
+    )
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "action", "actor", "from_state", "to_state", "note", "at"]
+        read_only_fields = fields
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A ticket as lists show it."""
+
+    state = serializers.ChoiceField(choices=State.choices, read_only=True)
+    priority = PriorityField(read_only=True)
+    assignee = UserRefSerializer(read_only=True, allow_null=True)
+    opened_by = UserRefSerializer(read_only=True, allow_null=True)
+    claim = ClaimSerializer(read_only=True)
+    version = serializers.IntegerField(
+        read_only=True,
+        help_text="Bumped by every change; send it back (or as If-Match) with a transition.",
+    )
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "state",
+            "verdict",
+            "proposed_verdict",
+            "priority",
+            "assignee",
+            "opened_by",
+            "claim",
+            "version",
+            "created_at",
+            "updated_at",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class TicketDetailSerializer(TicketSerializer):
+    """A ticket with its evidence, audit trail, fetch jobs and what the caller may do next."""
+
+    submitted_by = UserRefSerializer(read_only=True, allow_null=True)
+    decided_by = UserRefSerializer(read_only=True, allow_null=True)
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="Workflow actions the caller may take now (inputs not yet checked)."
+    )
+    evidence = EvidenceSerializer(many=True, read_only=True)
+    events = TicketEventSerializer(many=True, read_only=True)
+    fetch_jobs = FetchJobSerializer(many=True, read_only=True)
+
+    class Meta(TicketSerializer.Meta):
+        fields = [
+            *TicketSerializer.Meta.fields,
+            "rationale",
+            "submitted_by",
+            "decided_by",
+            "allowed_actions",
+            "evidence",
+            "events",
+            "fetch_jobs",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        {"type": "array", "items": {"type": "string", "enum": list(Action.values)}}
+    )
+    def get_allowed_actions(self, ticket: Ticket) -> list[str]:
+        return workflow.allowed_actions(ticket, self.context["request"].user)
+
+
+class ClaimReviewSerializer(serializers.BaseSerializer):
+    """A decided ticket as schema.org ClaimReview JSON-LD (see claims.claimreview)."""
+
+    def to_representation(self, instance: Ticket) -> dict[str, Any]:
+        return claimreview_build(instance)
+
+
+class ClaimReviewSerializerExtension(OpenApiSerializerExtension):
+    target_class = ClaimReviewSerializer
+
+    def get_name(self, auto_schema: Any, direction: str) -> str:
+        return "ClaimReview"
+
+    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        return CLAIMREVIEW_SCHEMA

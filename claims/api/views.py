@@ -1,0 +1,266 @@
+"""Ticket endpoints. Thin: validate the shape, call a selector or a service, serialize the result.
+Domain errors become HTTP errors in factcheck.http.errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from claims import selectors, services
+from claims.api.filters import TicketFilter, TicketOrdering
+from claims.api.permissions import HasDeskRole
+from claims.api.serializers import (
+    ClaimReviewSerializer,
+    TicketDetailSerializer,
+    TicketOpenSerializer,
+    TicketSerializer,
+    TicketUpdateSerializer,
+    TransitionSerializer,
+)
+from claims.claimreview import RATING_SCALE_TEXT
+from claims.models import Priority, Ticket
+from factcheck.http.converters import ID_PATTERN
+from factcheck.http.errors import Conflict
+from factcheck.http.pagination import ApiCursorPagination
+from factcheck.http.schema import error_response
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        'The ticket version you last read, as the ETag form `"3"` or plain `3`. An alternative to '
+        "`version` in the body (if both are sent they must agree); 409 if the ticket has moved on."
+    ),
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=True,
+    description='The ticket\'s version in ETag form, e.g. `"4"`; send it back as If-Match.',
+)
+CONFLICT_TRANSITION = error_response(
+    "`stale_version`: the ticket has moved on since the version you sent (reload it); "
+    "`transition_not_allowed`: the action cannot be taken from the ticket's current state."
+)
+
+
+class JSONLDRenderer(JSONRenderer):
+    media_type = "application/ld+json"
+
+
+def etag(ticket: Ticket) -> str:
+    return f'"{ticket.version}"'
+
+
+def version_requested(request: Request, body_version: int | None) -> int | None:
+    """The version the client acts on: `version` in the body, or the If-Match header."""
+    header = request.headers.get("If-Match")
+    header_version = None
+    if header is not None and header.strip() != "*":
+        text = header.strip().removeprefix("W/").strip('"')
+        if not text.isdigit() or len(text) > 10:
+            raise serializers.ValidationError(
+                {"If-Match": ['Must be the ticket\'s version, e.g. "3".']}
+            )
+        header_version = int(text)
+    if body_version is not None and header_version is not None and body_version != header_version:
+        raise serializers.ValidationError({"version": ["Does not match the If-Match header."]})
+    return body_version if body_version is not None else header_version
+
+
+def _assignee(username: str | None) -> Any:
+    if username is None:
+        return None
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise serializers.ValidationError({"assignee": ["No active user with this username."]})
+    return user
+
+
+class TicketViewSet(viewsets.GenericViewSet):
+    """Verification tickets: open, list, read, change and move through the workflow."""
+
+    permission_classes = [IsAuthenticated, HasDeskRole]
+    pagination_class = ApiCursorPagination
+    filter_backends = [DjangoFilterBackend, TicketOrdering]
+    filterset_class = TicketFilter
+    serializer_class = TicketSerializer
+    queryset = Ticket.objects.none()  # for schema generation; real querysets come from selectors
+    lookup_value_regex = ID_PATTERN
+
+    def _detail_response(self, ticket_id: int, status_code: int = status.HTTP_200_OK) -> Response:
+        ticket = selectors.ticket_detail_get(user=self.request.user, ticket_id=ticket_id)
+        data = TicketDetailSerializer(ticket, context=self.get_serializer_context()).data
+        return Response(data, status=status_code, headers={"ETag": etag(ticket)})
+
+    def _visible(self, pk: int) -> Ticket:
+        return selectors.ticket_get(user=self.request.user, ticket_id=pk)
+
+    @extend_schema(
+        summary="List tickets",
+        description="Cursor-paginated; follow `next`. Filters combine with AND.",
+    )
+    def list(self, request: Request) -> Response:
+        queryset = self.filter_queryset(selectors.ticket_list(user=request.user))
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Open a ticket for a new claim",
+        description="Creates the claim and its ticket (state `unverified`) and queues the evidence "
+        "fetch from every provider once the ticket is saved.",
+        request=TicketOpenSerializer,
+        responses={201: TicketDetailSerializer},
+        parameters=[ETAG],
+    )
+    def create(self, request: Request) -> Response:
+        body = TicketOpenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ticket = services.ticket_open(
+            opened_by=request.user,
+            claim=body.validated_data["claim"],
+            tags=body.validated_data["tags"],
+            priority=body.validated_data.get("priority", Priority.NORMAL),
+        )
+        response = self._detail_response(ticket.pk, status.HTTP_201_CREATED)
+        response["Location"] = reverse("ticket-detail", kwargs={"pk": ticket.pk})
+        return response
+
+    @extend_schema(
+        summary="A ticket with its claim, evidence, events, fetch jobs and allowed actions",
+        responses={200: TicketDetailSerializer},
+        parameters=[ETAG],
+    )
+    def retrieve(self, request: Request, pk: int) -> Response:
+        return self._detail_response(pk)
+
+    @extend_schema(
+        summary="Change a ticket's assignee or priority",
+        description="Not its state: use transitions for that. `version` (or If-Match) is optional "
+        "here; when given, a ticket that has moved on is a 409.",
+        request=TicketUpdateSerializer,
+        responses={
+            200: TicketDetailSerializer,
+            409: error_response("`stale_version`: the ticket has moved on."),
+        },
+        parameters=[IF_MATCH, ETAG],
+    )
+    def partial_update(self, request: Request, pk: int) -> Response:
+        body = TicketUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ticket = self._visible(pk)
+        changes: dict[str, Any] = {}
+        if "assignee" in body.validated_data:
+            changes["assignee"] = _assignee(body.validated_data["assignee"])
+        if "priority" in body.validated_data:
+            changes["priority"] = body.validated_data["priority"]
+        services.ticket_update(
+            ticket_id=ticket.pk,
+            actor=request.user,
+            version=version_requested(request, body.validated_data.get("version")),
+            **changes,
+        )
+        return self._detail_response(ticket.pk)
+
+    @extend_schema(
+        summary="Take a workflow action",
+        description=(
+            "Actions: `start_research` (unverified → researching; fact-checker, reviewer), "
+            "`submit_for_review` (researching → in_review; needs `verdict` and `rationale`; "
+            "corroborated needs a `supports` evidence item, debunked a `refutes` one), "
+            "`request_changes` (in_review → researching; reviewer; needs `note`), `approve` "
+            "(in_review → the proposed verdict; a reviewer other than the submitter), `reopen` "
+            "(final → researching; reviewer; needs `note`). The `version` you last read is "
+            "required, in the body or as If-Match. The ticket's `allowed_actions` lists what you "
+            "may do now."
+        ),
+        request=TransitionSerializer,
+        responses={200: TicketDetailSerializer, 409: CONFLICT_TRANSITION},
+        parameters=[IF_MATCH, ETAG],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def transitions(self, request: Request, pk: int) -> Response:
+        body = TransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = version_requested(request, body.validated_data.get("version"))
+        if version is None:
+            raise serializers.ValidationError(
+                {"version": ["Required: the version you last read, in the body or as If-Match."]}
+            )
+        ticket = self._visible(pk)
+        services.ticket_transition(
+            ticket_id=ticket.pk,
+            actor=request.user,
+            action=body.validated_data["action"],
+            version=version,
+            verdict=body.validated_data.get("verdict", ""),
+            rationale=body.validated_data.get("rationale", ""),
+            note=body.validated_data.get("note", ""),
+        )
+        return self._detail_response(ticket.pk)
+
+    @extend_schema(
+        summary="The ticket's verdict as schema.org ClaimReview (JSON-LD)",
+        description="Only for a ticket in a final state. " + RATING_SCALE_TEXT,
+        responses={
+            200: ClaimReviewSerializer,
+            409: error_response("`not_final`: the ticket has no verdict yet."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        renderer_classes=[JSONLDRenderer, JSONRenderer],
+        url_path="claimreview",
+        url_name="claimreview",
+    )
+    def claimreview(self, request: Request, pk: int) -> Response:
+        ticket = self._visible(pk)
+        if not ticket.is_final:
+            raise Conflict(
+                f"Ticket #{ticket.pk} is {ticket.get_state_display().lower()}: it has no verdict yet.",
+                code="not_final",
+            )
+        return Response(ClaimReviewSerializer(ticket).data)
+
+
+class ClaimReviewPagination(ApiCursorPagination):
+    ordering = ("-decided_at", "-id")
+
+
+class ClaimReviewFeedView(GenericAPIView):
+    """Published verdicts, newest decision first: a feed partners poll."""
+
+    permission_classes = [IsAuthenticated, HasDeskRole]
+    pagination_class = ClaimReviewPagination
+    renderer_classes = [JSONLDRenderer, JSONRenderer]
+    serializer_class = ClaimReviewSerializer
+    queryset = Ticket.objects.none()
+
+    @extend_schema(
+        summary="Published ClaimReviews, newest first",
+        description="Every ticket in a final state, newest approval first, as ClaimReview "
+        "JSON-LD. " + RATING_SCALE_TEXT,
+        responses={200: ClaimReviewSerializer(many=True)},
+        operation_id="claimreviews_list",
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(selectors.claimreviews_published(user=request.user))
+        return self.get_paginated_response(ClaimReviewSerializer(page, many=True).data)

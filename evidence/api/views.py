@@ -1,0 +1,159 @@
+"""Evidence and fetch-job endpoints. Thin: validate the shape, call a selector or a service."""
+
+from __future__ import annotations
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from claims import selectors as ticket_selectors
+from claims.api.permissions import HasDeskRole
+from claims.errors import PermissionDenied
+from claims.models import Ticket
+from evidence import selectors, services
+from evidence.api.filters import EvidenceFilter
+from evidence.api.serializers import (
+    EvidenceAddSerializer,
+    EvidenceAssessSerializer,
+    EvidenceSerializer,
+    FetchJobSerializer,
+    FetchQueuedSerializer,
+    FetchRequestSerializer,
+)
+from evidence.models import Evidence, FetchJob
+from factcheck.http.pagination import ApiCursorPagination
+from factcheck.http.schema import error_response
+
+DECIDED_CONFLICT = error_response(
+    "`transition_not_allowed`: the ticket is decided; reopen it to change its evidence."
+)
+
+
+class EvidencePagination(ApiCursorPagination):
+    ordering = ("-added_at", "-id")
+
+
+class FetchJobPagination(ApiCursorPagination):
+    ordering = ("-queued_at", "-id")
+
+
+class _TicketScopedView(GenericAPIView):
+    permission_classes = [IsAuthenticated, HasDeskRole]
+
+    def ticket(self) -> Ticket:
+        """The ticket in the path, if the caller may see it (else Ticket.DoesNotExist: 404)."""
+        return ticket_selectors.ticket_get(
+            user=self.request.user, ticket_id=self.kwargs["ticket_id"]
+        )
+
+
+class TicketEvidenceView(_TicketScopedView):
+    pagination_class = EvidencePagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = EvidenceFilter
+    serializer_class = EvidenceSerializer
+    queryset = Evidence.objects.none()  # for schema generation; real querysets come from selectors
+
+    @extend_schema(
+        summary="A ticket's evidence, newest first",
+        responses={200: EvidenceSerializer(many=True)},
+        operation_id="tickets_evidence_list",
+    )
+    def get(self, request: Request, ticket_id: int) -> Response:
+        ticket = self.ticket()
+        queryset = self.filter_queryset(
+            selectors.evidence_for_ticket(user=request.user, ticket_id=ticket.pk)
+        )
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(EvidenceSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Add evidence by hand",
+        description="Fact-checkers and reviewers. Not on a decided ticket (409).",
+        request=EvidenceAddSerializer,
+        responses={201: EvidenceSerializer, 409: DECIDED_CONFLICT},
+        operation_id="tickets_evidence_create",
+    )
+    def post(self, request: Request, ticket_id: int) -> Response:
+        body = EvidenceAddSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ticket = self.ticket()
+        item = services.evidence_add(ticket_id=ticket.pk, actor=request.user, **body.validated_data)
+        item = selectors.evidence_get(user=request.user, evidence_id=item.pk)
+        return Response(EvidenceSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class EvidenceDetailView(GenericAPIView):
+    permission_classes = [IsAuthenticated, HasDeskRole]
+    serializer_class = EvidenceSerializer
+    queryset = Evidence.objects.none()
+
+    @extend_schema(summary="One piece of evidence", responses={200: EvidenceSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        item = selectors.evidence_get(user=request.user, evidence_id=pk)
+        return Response(EvidenceSerializer(item).data)
+
+    @extend_schema(
+        summary="Assess evidence: set its stance and/or summary",
+        description="Fact-checkers and reviewers. Only `stance` and `summary` may change; any "
+        "other field is refused (400). Not on a decided ticket (409).",
+        request=EvidenceAssessSerializer,
+        responses={200: EvidenceSerializer, 409: DECIDED_CONFLICT},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        body = EvidenceAssessSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = selectors.evidence_get(user=request.user, evidence_id=pk)
+        services.evidence_assess(evidence_id=item.pk, actor=request.user, **body.validated_data)
+        item = selectors.evidence_get(user=request.user, evidence_id=pk)
+        return Response(EvidenceSerializer(item).data)
+
+
+class TicketFetchView(_TicketScopedView):
+    serializer_class = FetchQueuedSerializer
+    queryset = FetchJob.objects.none()
+
+    @extend_schema(
+        summary="Queue the evidence providers again",
+        description="All providers, or those named in `providers`. Fact-checkers and reviewers. "
+        "A provider already queued or running for the ticket is not queued twice: its current "
+        "job is returned. A provider that cannot run (not configured, nothing to look up) gets a "
+        "job with status `skipped` and the reason in `last_error`.",
+        request=FetchRequestSerializer,
+        responses={202: FetchQueuedSerializer},
+        operation_id="tickets_fetch_create",
+    )
+    def post(self, request: Request, ticket_id: int) -> Response:
+        body = FetchRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ticket = self.ticket()
+        if not request.user.has_perm(services.FETCH_PERMISSION):
+            raise PermissionDenied("Your role may not queue evidence fetches.")
+        jobs = services.fetch_jobs_queue(
+            ticket=ticket, actor=request.user, providers=body.validated_data.get("providers")
+        )
+        return Response(
+            {"jobs": FetchJobSerializer(jobs, many=True).data}, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class TicketFetchJobsView(_TicketScopedView):
+    pagination_class = FetchJobPagination
+    serializer_class = FetchJobSerializer
+    queryset = FetchJob.objects.none()
+
+    @extend_schema(
+        summary="A ticket's fetch jobs, newest first",
+        responses={200: FetchJobSerializer(many=True)},
+        operation_id="tickets_fetch_jobs_list",
+    )
+    def get(self, request: Request, ticket_id: int) -> Response:
+        ticket = self.ticket()
+        page = self.paginate_queryset(
+            selectors.fetch_jobs_for_ticket(user=request.user, ticket_id=ticket.pk)
+        )
+        return self.get_paginated_response(FetchJobSerializer(page, many=True).data)

@@ -1,0 +1,124 @@
+"""OpenAPI schema additions: the error body on every operation, and shared components.
+
+`ApiAutoSchema` (DEFAULT_SCHEMA_CLASS) documents the error statuses an operation can return, each
+with the one error shape, unless the view documents that status itself. `postprocess` (a
+SPECTACULAR_SETTINGS postprocessing hook) marks request bodies as closed (`additionalProperties: false`), which is what the API enforces.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Every error response has this body.",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "status": {"type": "integer", "description": "The HTTP status, repeated."},
+                "code": {
+                    "type": "string",
+                    "description": (
+                        "Machine-readable reason: invalid, parse_error, not_authenticated, "
+                        "authentication_failed, permission_denied, not_found, method_not_allowed, "
+                        "not_acceptable, unsupported_media_type, stale_version, "
+                        "transition_not_allowed, not_final, body_too_large, throttled, "
+                        "bad_request, server_error."
+                    ),
+                },
+                "message": {"type": "string", "description": "A sentence for people."},
+                "fields": {
+                    "type": "object",
+                    "description": (
+                        "Field errors by dotted field path (`claim.text`, `tags.0`); empty "
+                        "unless the input was at fault. `non_field_errors` for the body as a whole."
+                    ),
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "required": ["status", "code", "message", "fields"],
+        }
+    },
+    "required": ["error"],
+}
+
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input: malformed JSON, unknown or invalid fields, bad query parameters. "
+    "Field errors in `error.fields`.",
+    "401": "No credentials, or invalid ones. Send `Authorization: Token <key>`.",
+    "403": "Your role may not do this (or you have no role on this desk).",
+    "404": "No such object, or not one you may see.",
+    "409": "Conflict with the ticket's current state or version.",
+    "413": "The request body is larger than the configured limit.",
+    "415": "The request body is not JSON (send `Content-Type: application/json`).",
+    "429": "Too many requests for this token; see the Retry-After header.",
+}
+
+
+class ErrorSerializer(serializers.BaseSerializer):
+    """Documentation only: error bodies are built by factcheck.http.errors.error_body."""
+
+
+class ErrorSerializerExtension(OpenApiSerializerExtension):
+    target_class = ErrorSerializer
+
+    def get_name(self, auto_schema: AutoSchema, direction: str) -> str:
+        return "Error"
+
+    def map_serializer(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
+        return ERROR_SCHEMA
+
+
+def error_response(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+class ApiAutoSchema(AutoSchema):
+    def _error_statuses(self) -> list[str]:
+        statuses = []
+        public = all(issubclass(p, AllowAny) for p in self.view.permission_classes)
+        if self.method in ("POST", "PUT", "PATCH") or self._has_query_parameters():
+            statuses.append("400")
+        if not public:
+            statuses += ["401", "403"]
+        if "{" in self.path:
+            statuses.append("404")
+        if self.method in ("POST", "PUT", "PATCH"):
+            statuses += ["413", "415"]
+        if self.view.throttle_classes:
+            statuses.append("429")
+        return statuses
+
+    def _has_query_parameters(self) -> bool:
+        return bool(self._get_filter_parameters() or self._get_pagination_parameters())
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        media_types = self.map_renderers("media_type")
+        error_ref = self.resolve_serializer(ErrorSerializer(), "response").ref
+        for status_code in self._error_statuses():
+            if status_code not in responses:
+                responses[status_code] = {
+                    "description": ERROR_DESCRIPTIONS[status_code],
+                    "content": {media_type: {"schema": error_ref} for media_type in media_types},
+                }
+        return responses
+
+
+def postprocess(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, schema in schemas.items():
+        if name.endswith("Request") and schema.get("type") == "object":
+            schema["additionalProperties"] = False
+    return result

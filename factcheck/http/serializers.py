@@ -1,0 +1,51 @@
+"""Building blocks shared by the apps' API serializers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+# Caps on free text, so a huge string is a 400 with a field error rather than a huge row.
+LONG_TEXT_MAX = 20_000
+NOTE_MAX = 5_000
+
+
+class StrictSerializer(serializers.Serializer):
+    # An input serializer that refuses fields it does not know, at every nesting level (nested
+    # StrictSerializers check their own), naming each unknown field. (A comment, not a docstring:
+    # the schema would show it as every subclass's description.)
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown: dict[str, list[str]] = {}
+        if isinstance(data, Mapping):
+            unknown = {str(name): ["Unknown field."] for name in data if name not in self.fields}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if unknown and isinstance(error.detail, Mapping):
+                raise serializers.ValidationError({**error.detail, **unknown}) from error
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class FiniteFloatField(serializers.FloatField):
+    """A float that is a real number (JSON has no NaN, but the string "nan" parses as one)."""
+
+    def to_internal_value(self, data: Any) -> float:
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value
+
+
+class UserRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username"]
+        read_only_fields = fields

@@ -1,0 +1,65 @@
+"""Fixtures for the REST API tests: token clients per role, and tickets in any state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from claims.models import Ticket
+from claims.workflow import FINAL_STATES, State
+from tests.factories import ClaimFactory
+
+ClientFor = Callable[[User | None], APIClient]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters() -> None:
+    """Throttle counters live in the cache (this run's own Redis db): start every test at zero."""
+    cache.clear()
+
+
+@pytest.fixture
+def client_for(db) -> ClientFor:
+    """An API client authenticated with the user's token (anonymous for None)."""
+
+    def make(user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def users(reporter, fact_checker, reviewer, second_reviewer, outsider) -> dict[str, User]:
+    return {
+        "reporter": reporter,
+        "fact-checker": fact_checker,
+        "reviewer": reviewer,
+        "second-reviewer": second_reviewer,
+        "outsider": outsider,
+    }
+
+
+def make_ticket(
+    state: str = State.UNVERIFIED, *, submitted_by: User | None = None, **claim_fields: object
+) -> Ticket:
+    """A ticket put straight into `state` for set-up (the workflow itself is tested elsewhere)."""
+    final = state in FINAL_STATES
+    return Ticket.objects.create(
+        claim=ClaimFactory(**claim_fields),
+        state=state,
+        verdict=state if final else "",
+        proposed_verdict=state if final or state == State.IN_REVIEW else "",
+        rationale="Satellite scenes show no damage." if final or state == State.IN_REVIEW else "",
+        submitted_by=submitted_by,
+        decided_at=timezone.now() if final else None,
+    )
