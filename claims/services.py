@@ -219,7 +219,11 @@ def ticket_update(
     if priority is not None and priority not in Priority.values:
         raise InvalidInput("Invalid priority.", field_errors={"priority": ["Unknown priority."]})
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("assignee").get(pk=ticket_id)
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("assignee")
+            .get(pk=ticket_id)
+        )
         if version is not None and ticket.version != version:
             raise StaleVersion(f"The ticket is now at version {ticket.version}.")
         changes: dict[str, Any] = {}
