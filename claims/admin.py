@@ -1,0 +1,697 @@
+"""The fact-checker's workbench in the Django admin.
+
+The admin shows tickets and collects input; every write goes through the same services the API
+uses (ticket_open, ticket_update, ticket_transition, evidence_add, evidence_assess,
+fetch_jobs_queue). Domain errors become error messages, never a 500, and the admin's transaction
+around a save is rolled back with them, so a refused submission leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied as AdminPermissionDenied
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.defaultfilters import truncatechars
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from claims import services, workflow
+from claims.errors import DomainError, InvalidInput
+from claims.forms import TicketChangeForm, TicketOpenForm, TransitionForm, form_errors_from_domain
+from claims.models import Claim, Tag, Ticket, TicketEvent
+from evidence import services as evidence_services
+from evidence.models import Evidence, FetchJob
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+EXCERPT_LENGTH = 90
+# Django 6 changes URLField's default scheme; say which one we mean now.
+URL_FIELD_OVERRIDES: dict[Any, dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
+
+
+def error_text(error: DomainError) -> str:
+    """One line for an admin message: the service's message and its field errors."""
+    details = "; ".join(
+        f"{field}: {' '.join(messages_)}" for field, messages_ in error.field_errors.items()
+    )
+    return f"{error.message} ({details})" if details else error.message
+
+
+class ReadOnlyAdminMixin:
+    """For records that only services and workers write: viewable, never added, changed or
+    deleted through the admin (for superusers too)."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class DomainErrorsAsMessagesMixin:
+    """A service refusing a save becomes an error message on the same page. The exception leaves
+    the admin's transaction first, so whatever the submission had already written is undone."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except DomainError as error:
+            self.message_user(request, error_text(error), messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.get_full_path())
+
+
+# --- Inlines on the ticket page ---------------------------------------------------------------------
+
+
+class ServiceFormSet(BaseInlineFormSet):
+    """An inline formset that never saves models itself; the ticket admin calls
+    `save_through_services`, which calls the services and records what it did for the admin log."""
+
+    def save_through_services(self, actor: AbstractBaseUser) -> None:
+        self.new_objects: list[Any] = []
+        self.changed_objects: list[tuple[Any, list[str]]] = []
+        self.deleted_objects: list[Any] = []
+
+
+class EvidenceAssessFormSet(ServiceFormSet):
+    def save_through_services(self, actor: AbstractBaseUser) -> None:
+        super().save_through_services(actor)
+        for form in self.initial_forms:
+            if not form.has_changed():
+                continue
+            item = evidence_services.evidence_assess(
+                evidence_id=form.instance.pk,
+                actor=actor,
+                stance=form.cleaned_data.get("stance"),
+                summary=form.cleaned_data.get("summary"),
+            )
+            self.changed_objects.append((item, form.changed_data))
+
+
+class EvidenceAddFormSet(ServiceFormSet):
+    def save_through_services(self, actor: AbstractBaseUser) -> None:
+        super().save_through_services(actor)
+        for form in self.extra_forms:
+            if not form.has_changed():
+                continue
+            fields = {
+                name: value
+                for name, value in form.cleaned_data.items()
+                if name in evidence_services.MANUAL_FIELDS
+            }
+            item = evidence_services.evidence_add(ticket_id=self.instance.pk, actor=actor, **fields)
+            self.new_objects.append(item)
+
+
+def _ticket_is_final(obj: Any) -> bool:
+    return isinstance(obj, Ticket) and obj.is_final
+
+
+class EvidenceInline(admin.TabularInline):
+    """The ticket's evidence; a fact-checker sets stance and summary (through evidence_assess)."""
+
+    model = Evidence
+    formset = EvidenceAssessFormSet
+    fields = (
+        "kind",
+        "source",
+        "provider",
+        "observed_at",
+        "stance",
+        "summary",
+        "added_by",
+        "added_at",
+    )
+    readonly_fields = ("kind", "source", "provider", "observed_at", "added_by", "added_at")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "evidence"
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+    }
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Evidence]:
+        return super().get_queryset(request).select_related("added_by")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A decided ticket's evidence is frozen until a reviewer reopens it.
+        return super().has_change_permission(request, obj) and not _ticket_is_final(obj)
+
+    @admin.display(description="added by")
+    def added_by(self, item: Evidence) -> str:
+        return item.added_by_label or "—"
+
+    @admin.display(description="source")
+    def source(self, item: Evidence) -> str:
+        label = truncatechars(item.title or item.url or "—", 80)
+        if item.url:
+            return format_html('<a href="{}" rel="noopener noreferrer">{}</a>', item.url, label)
+        return label
+
+
+class EvidenceAddInline(admin.TabularInline):
+    """One empty row to add evidence by hand (through evidence_add)."""
+
+    model = Evidence
+    formset = EvidenceAddFormSet
+    fields = ("kind", "title", "url", "stance", "summary", "observed_at")
+    extra = 1
+    can_delete = False
+    verbose_name = "evidence added by hand"
+    verbose_name_plural = "add evidence by hand"
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
+        **URL_FIELD_OVERRIDES,
+    }
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Evidence]:
+        return super().get_queryset(request).none()
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_add_permission(request, obj) and not _ticket_is_final(obj)
+
+
+class TicketEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = TicketEvent
+    fields = ("at", "actor_label", "action", "from_state", "to_state", "note")
+    readonly_fields = fields
+    formset = ServiceFormSet
+    extra = 0
+    can_delete = False
+    verbose_name = "audit event"
+    verbose_name_plural = "audit trail"
+
+
+class FetchJobInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = FetchJob
+    fields = (
+        "provider",
+        "status",
+        "attempts",
+        "items_found",
+        "queued_at",
+        "started_at",
+        "finished_at",
+        "last_error",
+    )
+    readonly_fields = fields
+    formset = ServiceFormSet
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+# --- Ticket ----------------------------------------------------------------------------------------
+
+
+class ClaimantListFilter(admin.SimpleListFilter):
+    """Claimant is free text: offer the distinct values that tickets carry."""
+
+    title = "claimant"
+    parameter_name = "claimant"
+    max_choices = 200
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        names = (
+            Claim.objects.filter(ticket__isnull=False)
+            .order_by("claimant")
+            .values_list("claimant", flat=True)
+            .distinct()[: self.max_choices]
+        )
+        return [(name, truncatechars(name, 60)) for name in names]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        if self.value():
+            return queryset.filter(claim__claimant=self.value())
+        return queryset
+
+
+CLAIM_DISPLAY_FIELDS = (
+    "claim_text",
+    "claim_claimant",
+    "claim_claimed_at",
+    "claim_source_url",
+    "claim_language",
+    "claim_place",
+    "claim_coordinates",
+    "claim_bbox",
+    "claim_event_window",
+    "claim_tags",
+)
+WORKFLOW_DISPLAY_FIELDS = (
+    "state",
+    "verdict",
+    "proposed_verdict",
+    "rationale",
+    "submitted_by",
+    "decided_by",
+    "decided_at",
+    "version",
+)
+RECORD_DISPLAY_FIELDS = ("opened_by", "created_at", "updated_at")
+
+
+def _or_dash(value: object) -> object:
+    return "—" if value in (None, "") else value
+
+
+@admin.register(Ticket)
+class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
+    form = TicketChangeForm
+    change_form_template = "admin/claims/ticket/change_form.html"
+    list_display = (
+        "id",
+        "claim_excerpt",
+        "claimant",
+        "state",
+        "verdict",
+        "priority",
+        "assignee",
+        "created_at",
+    )
+    list_display_links = ("id", "claim_excerpt")
+    list_filter = (
+        "state",
+        "verdict",
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+        ClaimantListFilter,
+        "priority",
+        ("claim__tags", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("claim", "assignee")
+    search_fields = ("claim__text", "claim__claimant")
+    ordering = ("-created_at", "-id")
+    date_hierarchy = "created_at"
+    readonly_fields = CLAIM_DISPLAY_FIELDS + WORKFLOW_DISPLAY_FIELDS + RECORD_DISPLAY_FIELDS
+    inlines = (EvidenceInline, EvidenceAddInline, FetchJobInline, TicketEventInline)
+
+    # -- list columns --
+
+    @admin.display(description="claim", ordering="claim__text")
+    def claim_excerpt(self, ticket: Ticket) -> str:
+        return truncatechars(ticket.claim.text, EXCERPT_LENGTH)
+
+    @admin.display(description="claimant", ordering="claim__claimant")
+    def claimant(self, ticket: Ticket) -> str:
+        return ticket.claim.claimant
+
+    # -- the claim, read-only on the ticket page --
+
+    @admin.display(description="text")
+    def claim_text(self, ticket: Ticket) -> str:
+        return ticket.claim.text
+
+    @admin.display(description="claimant")
+    def claim_claimant(self, ticket: Ticket) -> str:
+        return ticket.claim.claimant
+
+    @admin.display(description="claimed on")
+    def claim_claimed_at(self, ticket: Ticket) -> object:
+        return ticket.claim.claimed_at
+
+    @admin.display(description="source URL")
+    def claim_source_url(self, ticket: Ticket) -> str:
+        url = ticket.claim.source_url
+        if not url:
+            return "—"
+        return format_html('<a href="{}" rel="noopener noreferrer">{}</a>', url, url)
+
+    @admin.display(description="language")
+    def claim_language(self, ticket: Ticket) -> str:
+        return ticket.claim.language
+
+    @admin.display(description="place")
+    def claim_place(self, ticket: Ticket) -> object:
+        return _or_dash(ticket.claim.place_name)
+
+    @admin.display(description="coordinates (lat, lon)")
+    def claim_coordinates(self, ticket: Ticket) -> str:
+        claim = ticket.claim
+        if claim.latitude is None or claim.longitude is None:
+            return "—"
+        return f"{claim.latitude:.4f}, {claim.longitude:.4f}"
+
+    @admin.display(description="bounding box (W, S, E, N)")
+    def claim_bbox(self, ticket: Ticket) -> str:
+        bbox = ticket.claim.bbox
+        return "—" if bbox is None else ", ".join(f"{v:.4f}" for v in bbox)
+
+    @admin.display(description="event window")
+    def claim_event_window(self, ticket: Ticket) -> str:
+        claim = ticket.claim
+        if claim.event_start is None and claim.event_end is None:
+            return "—"
+        start = claim.event_start.isoformat() if claim.event_start else "open"
+        end = claim.event_end.isoformat() if claim.event_end else "open"
+        return f"{start} → {end}"
+
+    @admin.display(description="tags")
+    def claim_tags(self, ticket: Ticket) -> str:
+        names = [tag.name for tag in ticket.claim.tags.all()]
+        return ", ".join(names) if names else "—"
+
+    # -- permissions: tickets are never deleted --
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
+        return super().get_queryset(request).select_related("claim", "assignee")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[str, dict]]:
+        desk: tuple[str, ...] = ("assignee", "priority")
+        if obj is not None and self.has_change_permission(request, obj):
+            desk += ("expected_version",)
+        return [
+            ("Claim", {"fields": CLAIM_DISPLAY_FIELDS}),
+            ("Desk", {"fields": desk}),
+            ("Workflow", {"fields": WORKFLOW_DISPLAY_FIELDS}),
+            ("Record", {"fields": RECORD_DISPLAY_FIELDS, "classes": ("collapse",)}),
+        ]
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> tuple[type, ...]:
+        return self.inlines if obj is not None else ()
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
+        if db_field.name == "assignee":
+            # Only people who can work a ticket are offered as its assignee.
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(
+                    Q(is_superuser=True)
+                    | Q(groups__name__in=[workflow.Role.FACT_CHECKER, workflow.Role.REVIEWER]),
+                    is_active=True,
+                )
+                .distinct()
+                .order_by("username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # -- saving through the services --
+
+    def save_model(
+        self, request: HttpRequest, obj: Ticket, form: forms.ModelForm, change: bool
+    ) -> None:
+        changed = {"assignee", "priority"} & set(form.changed_data)
+        if not change or not changed:
+            return
+        services.ticket_update(
+            ticket_id=obj.pk,
+            actor=request.user,
+            version=form.cleaned_data["expected_version"],
+            assignee=form.cleaned_data["assignee"] if "assignee" in changed else ...,
+            priority=form.cleaned_data["priority"] if "priority" in changed else None,
+        )
+
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool
+    ) -> None:
+        # The form has no many-to-many fields; the inlines save through the services.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)
+
+    def save_formset(
+        self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool
+    ) -> None:
+        formset.save_through_services(request.user)
+
+    # -- opening a ticket --
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        """Open a ticket for a new claim through ticket_open; its field errors go on the form."""
+        if not self.has_add_permission(request):
+            raise AdminPermissionDenied
+        form = TicketOpenForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                ticket = services.ticket_open(
+                    opened_by=request.user,
+                    claim=form.claim_data(),
+                    tags=form.tag_names(),
+                    priority=form.cleaned_data["priority"],
+                )
+            except InvalidInput as error:
+                form_errors_from_domain(form, error, prefix="claim.")
+            except DomainError as error:
+                form.add_error(None, error_text(error))
+            else:
+                self.log_addition(request, ticket, [{"added": {}}])
+                return self.response_add(request, ticket)
+        return self._render_open_form(request, form, form_url, extra_context)
+
+    def _render_open_form(
+        self, request: HttpRequest, form: TicketOpenForm, form_url: str, extra_context: dict | None
+    ) -> TemplateResponse:
+        fieldsets = [
+            ("Claim", {"fields": ("text", "claimant", "claimed_at", "source_url", "language")}),
+            (
+                "Where and when",
+                {
+                    "fields": (
+                        "place_name",
+                        ("latitude", "longitude"),
+                        ("bbox_west", "bbox_south", "bbox_east", "bbox_north"),
+                        "event_start",
+                        "event_end",
+                    )
+                },
+            ),
+            ("Desk", {"fields": ("tags", "priority")}),
+        ]
+        admin_form = helpers.AdminForm(form, fieldsets, {}, (), model_admin=self)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Open a verification ticket",
+            "subtitle": None,
+            "adminform": admin_form,
+            "object_id": None,
+            "original": None,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            "show_save_and_add_another": True,
+            **(extra_context or {}),
+        }
+        return self.render_change_form(request, context, add=True, form_url=form_url)
+
+    # -- workflow buttons --
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Ticket | None = None,
+    ) -> TemplateResponse:
+        if obj is not None and change:
+            context.update(self._workflow_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _workflow_context(self, request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+        actions = [
+            {
+                "name": name,
+                "label": workflow.Action(name).label,
+                "inputs": workflow.RULES[name].required_inputs,
+            }
+            for name in workflow.allowed_actions(ticket, request.user)
+        ]
+        return {
+            "workflow_actions": actions,
+            "verdict_choices": workflow.Verdict.choices,
+            "transition_url": reverse("admin:claims_ticket_transition", args=[ticket.pk]),
+            "fetch_url": reverse("admin:claims_ticket_fetch", args=[ticket.pk]),
+            "can_fetch": self._may_fetch(request, ticket),
+        }
+
+    def _may_fetch(self, request: HttpRequest, ticket: Ticket) -> bool:
+        return request.user.has_perm(evidence_services.FETCH_PERMISSION) and not ticket.is_final
+
+    def get_urls(self) -> list:
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "<path:object_id>/transition/",
+                self.admin_site.admin_view(self.transition_view),
+                name=f"{info}_transition",
+            ),
+            path(
+                "<path:object_id>/fetch/",
+                self.admin_site.admin_view(self.fetch_view),
+                name=f"{info}_fetch",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _ticket_for_post(self, request: HttpRequest, object_id: str) -> Ticket | HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        ticket = self.get_object(request, unquote(object_id))
+        if ticket is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, ticket):
+            raise AdminPermissionDenied
+        return ticket
+
+    def _change_url(self, ticket: Ticket) -> str:
+        return reverse("admin:claims_ticket_change", args=[ticket.pk])
+
+    def transition_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Take one workflow action. The service decides whether this user may, from this state,
+        at this version; a refusal is shown as a message and changes nothing."""
+        ticket = self._ticket_for_post(request, object_id)
+        if isinstance(ticket, HttpResponse):
+            return ticket
+        form = TransitionForm(request.POST)
+        if not form.is_valid():
+            problems = "; ".join(
+                f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
+            )
+            self.message_user(request, f"The action was not taken ({problems}).", messages.ERROR)
+            return HttpResponseRedirect(self._change_url(ticket))
+        data = form.cleaned_data
+        try:
+            ticket = services.ticket_transition(
+                ticket_id=ticket.pk,
+                actor=request.user,
+                action=data["action"],
+                version=data["version"],
+                verdict=data["verdict"],
+                rationale=data["rationale"],
+                note=data["note"],
+            )
+        except DomainError as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+        else:
+            label = workflow.Action(data["action"]).label
+            self.message_user(
+                request,
+                f"{label}: the ticket is now {ticket.get_state_display()}.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(self._change_url(ticket))
+
+    def fetch_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Queue the evidence providers again for this ticket."""
+        ticket = self._ticket_for_post(request, object_id)
+        if isinstance(ticket, HttpResponse):
+            return ticket
+        if not self._may_fetch(request, ticket):
+            self.message_user(
+                request,
+                "You may not fetch evidence for this ticket (a research role is needed, and the "
+                "ticket must not be decided).",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(self._change_url(ticket))
+        try:
+            jobs = evidence_services.fetch_jobs_queue(ticket=ticket, actor=request.user)
+        except DomainError as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+        else:
+            summary = ", ".join(f"{job.provider}: {job.get_status_display()}" for job in jobs)
+            self.message_user(request, f"Evidence fetch requested ({summary}).", messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(ticket))
+
+
+# --- Claims, events and tags: read-only records -----------------------------------------------------
+
+
+@admin.register(Claim)
+class ClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Claims are opened with their ticket and never edited afterwards (the ticket's audit trail
+    would no longer describe what was checked)."""
+
+    list_display = ("id", "text_excerpt", "claimant", "claimed_at", "place_name", "ticket_link")
+    list_select_related = ("ticket",)
+    list_filter = ("claimed_at", "language")
+    search_fields = ("text", "claimant", "place_name")
+    ordering = ("-created_at", "-id")
+    formfield_overrides = URL_FIELD_OVERRIDES
+
+    @admin.display(description="text", ordering="text")
+    def text_excerpt(self, claim: Claim) -> str:
+        return truncatechars(claim.text, EXCERPT_LENGTH)
+
+    @admin.display(description="ticket")
+    def ticket_link(self, claim: Claim) -> str:
+        ticket = getattr(claim, "ticket", None)
+        if ticket is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:claims_ticket_change", args=[ticket.pk]), ticket
+        )
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "at",
+        "ticket",
+        "actor_label",
+        "action",
+        "from_state",
+        "to_state",
+        "note_excerpt",
+    )
+    list_select_related = ("ticket",)
+    list_filter = ("action", "to_state")
+    search_fields = ("actor_label", "note")
+    ordering = ("-at", "-id")
+    date_hierarchy = "at"
+
+    @admin.display(description="note")
+    def note_excerpt(self, event: TicketEvent) -> str:
+        return truncatechars(event.note, EXCERPT_LENGTH)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "claim_count")
+    search_fields = ("name",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
+        return super().get_queryset(request).annotate(models.Count("claims"))
+
+    @admin.display(description="claims", ordering="claims__count")
+    def claim_count(self, tag: Tag) -> int:
+        return tag.claims__count  # type: ignore[attr-defined]
