@@ -1,0 +1,79 @@
+"""Create or update a user in one role and print their API token.
+
+    python manage.py create_role_user rita --role reporter --password s3cret
+    python manage.py create_role_user sam --role reviewer --superuser --email sam@example.org
+
+Running it again updates the same user (role, password, email) and prints the same token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from claims.workflow import Role
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update a staff user in one role (reporter, fact-checker, reviewer) and print "
+        "their API token. Idempotent."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument(
+            "--role",
+            required=True,
+            metavar="{" + ",".join(Role.values) + "}",
+            help="The user's role; other roles the user had are removed.",
+        )
+        parser.add_argument("--password", help="Set this password (otherwise left as it is).")
+        parser.add_argument("--email", help="Set this e-mail address.")
+        parser.add_argument(
+            "--superuser", action="store_true", help="Also make the user a superuser."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        username: str = options["username"].strip()
+        role: str = options["role"]
+        if not username:
+            raise CommandError("The username must not be empty.")
+        if role not in Role.values:
+            raise CommandError(f"Unknown role {role!r}. Choose one of: {', '.join(Role.values)}.")
+        try:
+            group = Group.objects.get(name=role)
+        except Group.DoesNotExist as error:
+            raise CommandError(
+                f"The group {role!r} does not exist. Run `python manage.py migrate` first."
+            ) from error
+
+        with transaction.atomic():
+            user, created = get_user_model().objects.get_or_create(username=username)
+            user.is_staff = True  # the admin is where fact-checkers and reviewers work
+            user.is_active = True
+            if options["superuser"]:
+                user.is_superuser = True
+            if options["email"] is not None:
+                user.email = options["email"]
+            if options["password"] is not None:
+                user.set_password(options["password"])
+            elif created:
+                user.set_unusable_password()
+            user.save()
+            other_roles = user.groups.filter(name__in=Role.values).exclude(pk=group.pk)
+            user.groups.remove(*other_roles)
+            user.groups.add(group)
+            token, _ = Token.objects.get_or_create(user=user)
+
+        verb = "Created" if created else "Updated"
+        extra = ", superuser" if user.is_superuser else ""
+        self.stdout.write(
+            self.style.SUCCESS(f"{verb} user {username!r} (role {role}, staff{extra}).")
+        )
+        self.stdout.write(f"API token: {token.key}")
