@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from claims.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
@@ -255,3 +258,168 @@ def evidence_urls(ticket_id: int) -> list[str]:
         .exclude(kind=Kind.ARCHIVE_SNAPSHOT)
         .values_list("url", flat=True)
     )
+
+
+# --- The fetch-job lifecycle (called by workers.runner) ---------------------------------------------
+#
+# queued --claim--> running --finish--> succeeded
+#                          --retry---> queued (queued_at = when it is due again)
+#                          --fail----> failed
+# A job is held by the run that claimed it: `attempts` is that run's number. A run that lost its job
+# (the worker was presumed dead and the task redelivered) finds the attempt changed and writes
+# nothing.
+
+
+def fetch_job_claim(*, job_id: int, task_id: str, redelivered: bool = False) -> FetchJob | None:
+    """Take a job for one run, with a conditional UPDATE (never read-then-write), and count the
+    attempt. A queued job may be taken; a running one only when its message was redelivered (the
+    worker that had it died) or when it has been running longer than the hard time limit allows.
+    Returns the job with its ticket and claim, or None when there is nothing to do."""
+    now = timezone.now()
+    claimable = Q(status=FetchStatus.QUEUED) | Q(
+        status=FetchStatus.RUNNING,
+        started_at__lt=now - timedelta(seconds=settings.FACTCHECK_TASK_TIME_LIMIT),
+    )
+    if redelivered:
+        claimable |= Q(status=FetchStatus.RUNNING)
+    taken = FetchJob.objects.filter(claimable, pk=job_id).update(
+        status=FetchStatus.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        finished_at=None,
+        task_id=task_id[:64],
+    )
+    if not taken:
+        return None
+    return FetchJob.objects.select_related("ticket__claim").get(pk=job_id)
+
+
+def _held(job: FetchJob) -> FetchJob | None:
+    """The job, locked, if the run that claimed it as `job.attempts` still holds it."""
+    return (
+        FetchJob.objects.select_for_update()
+        .select_related("ticket")
+        .filter(pk=job.pk, status=FetchStatus.RUNNING, attempts=job.attempts)
+        .first()
+    )
+
+
+def _duration(job: FetchJob, now: datetime) -> str:
+    return f"{(now - job.started_at).total_seconds():.1f} s" if job.started_at else "?"
+
+
+def fetch_job_finish(*, job: FetchJob, candidates: Sequence[Candidate]) -> FetchJob | None:
+    """Store what a run found and close its job as succeeded, in one transaction, with one
+    TicketEvent summing it up. The ticket's state is not touched. None if the run lost the job."""
+    with transaction.atomic():
+        current = _held(job)
+        if current is None:
+            return None
+        ids = {c.external_id[:500] for c in candidates}
+        known = set(
+            Evidence.objects.filter(
+                ticket_id=current.ticket_id, provider=current.provider, external_id__in=ids
+            ).values_list("external_id", flat=True)
+        )
+        stored = evidence_store_fetched(
+            ticket_id=current.ticket_id, provider=current.provider, candidates=candidates
+        )
+        now = timezone.now()
+        current.status = FetchStatus.SUCCEEDED
+        current.finished_at = now
+        current.items_found = stored
+        current.save(update_fields=["status", "finished_at", "items_found"])
+        event_record(
+            ticket=current.ticket,
+            action=EventAction.FETCH_COMPLETED,
+            worker=current.provider,
+            note=(
+                f"{current.get_provider_display()}: {stored} item{'s' if stored != 1 else ''} "
+                f"found, {len(ids - known)} new; {_duration(current, now)}, "
+                f"attempt {current.attempts}."
+            ),
+        )
+    return current
+
+
+def fetch_job_retry(*, job: FetchJob, error: str, retry_at: datetime) -> bool:
+    """Put a job back in the queue after a transient failure. `queued_at` becomes the time it is due,
+    so the requeue sweep leaves it alone until then. False if the run lost the job."""
+    return bool(
+        FetchJob.objects.filter(
+            pk=job.pk, status=FetchStatus.RUNNING, attempts=job.attempts
+        ).update(
+            status=FetchStatus.QUEUED,
+            queued_at=retry_at,
+            last_error=(
+                f"Attempt {job.attempts} failed: {error} "
+                f"Next attempt at {retry_at:%Y-%m-%d %H:%M:%S} UTC."
+            ),
+        )
+    )
+
+
+def fetch_job_fail(*, job: FetchJob, error: str) -> FetchJob | None:
+    """Close a job as failed and say so on the ticket. None if the run lost the job."""
+    with transaction.atomic():
+        current = _held(job)
+        if current is None:
+            return None
+        now = timezone.now()
+        current.status = FetchStatus.FAILED
+        current.finished_at = now
+        current.last_error = f"Attempt {current.attempts} failed: {error}"
+        current.save(update_fields=["status", "finished_at", "last_error"])
+        event_record(
+            ticket=current.ticket,
+            action=EventAction.FETCH_COMPLETED,
+            worker=current.provider,
+            note=(
+                f"{current.get_provider_display()}: failed after {current.attempts} "
+                f"attempt{'s' if current.attempts != 1 else ''}: {error}"
+            ),
+        )
+    return current
+
+
+def fetch_jobs_requeue_stale(
+    *, queued_for: timedelta, running_for: timedelta, limit: int = 500
+) -> list[int]:
+    """Jobs that should be running and are not: queued longer than `queued_for` (never sent, the
+    broker was down; or their message was lost), or running longer than `running_for` (their worker
+    died and no redelivery came). They are marked queued again as of now, so that the next sweep
+    leaves them alone for another `queued_for`. Returns their ids, for sending."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            FetchJob.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=FetchStatus.QUEUED, queued_at__lt=now - queued_for)
+                | Q(status=FetchStatus.RUNNING, started_at__lt=now - running_for)
+            )
+            .order_by("queued_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            FetchJob.objects.filter(pk__in=ids).update(
+                status=FetchStatus.QUEUED, queued_at=now, task_id=""
+            )
+    return ids
+
+
+def fetch_jobs_recheck(*, provider: str) -> int:
+    """Queue `provider` again for every open ticket it applies to (beat runs this daily for the
+    satellite scenes: new passes keep arriving after a ticket opens). Returns how many were queued."""
+    from claims.workflow import FINAL_STATES
+    from evidence.providers import registry
+
+    if configuration_gap(provider):
+        return 0
+    queued = 0
+    tickets = Ticket.objects.exclude(state__in=FINAL_STATES).select_related("claim").order_by("pk")
+    for ticket in tickets.iterator(chunk_size=200):
+        if registry.get(provider).applies_to(ticket.claim):
+            continue
+        jobs = fetch_jobs_queue(ticket=ticket, actor=None, providers=[provider])
+        queued += sum(1 for j in jobs if j.status == FetchStatus.QUEUED)
+    return queued

@@ -1,10 +1,70 @@
-"""Celery tasks. Thin: load by id, call a provider and a service, record the job."""
+"""Celery tasks. Thin: take ids, call `workers.runner` or a service, send what must be sent.
+
+Delivery is late-acknowledged (settings: acks_late, reject_on_worker_lost): a task whose worker dies
+is delivered again, and `fetch_job_claim` lets that redelivery take over the job. Evidence is
+upserted against its unique constraint, so a second run never stores an item twice."""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 from celery import shared_task
+from celery.app.task import Task
+from django.conf import settings
+
+from evidence.models import Provider
+from evidence.services import fetch_jobs_recheck, fetch_jobs_requeue_stale
+from workers.dispatch import enqueue_fetch_jobs
+from workers.runner import fetch_job_run
+
+log = logging.getLogger(__name__)
 
 
-@shared_task(name="workers.run_fetch_job", acks_late=True)
-def run_fetch_job(job_id: int) -> None:
-    raise NotImplementedError("filled in by the workers issue")
+@shared_task(
+    bind=True,
+    name="workers.run_fetch_job",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,  # the job's own attempt count decides (workers.runner.max_attempts)
+)
+def run_fetch_job(self: Task, job_id: int) -> str:
+    delivery = self.request.delivery_info or {}
+    outcome = fetch_job_run(
+        job_id,
+        task_id=self.request.id or "",
+        redelivered=bool(delivery.get("redelivered")),
+    )
+    if outcome.retry_in is not None:
+        # If this publish fails, the job stays queued and the requeue sweep sends it later.
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(name="workers.requeue_stale_jobs")
+def requeue_stale_jobs(older_than_seconds: int | None = None) -> int:
+    """Send again the fetch jobs nobody is working on (see fetch_jobs_requeue_stale). Beat runs it
+    every FACTCHECK_REQUEUE_INTERVAL_SECONDS."""
+    queued_for = timedelta(
+        seconds=(
+            settings.FACTCHECK_REQUEUE_AFTER_SECONDS
+            if older_than_seconds is None
+            else older_than_seconds
+        )
+    )
+    # Past the hard time limit plus the visibility timeout, a running job's worker is gone and
+    # the broker has had its chance to redeliver.
+    running_for = timedelta(
+        seconds=settings.FACTCHECK_TASK_TIME_LIMIT + settings.CELERY_VISIBILITY_TIMEOUT
+    )
+    ids = fetch_jobs_requeue_stale(queued_for=queued_for, running_for=running_for)
+    sent = enqueue_fetch_jobs(ids) if ids else 0
+    if ids:
+        log.info("Requeued %d stale fetch jobs, sent %d", len(ids), sent)
+    return sent
+
+
+@shared_task(name="workers.recheck_satellite_scenes")
+def recheck_satellite_scenes() -> int:
+    """Search open tickets' satellite scenes again (beat: daily)."""
+    return fetch_jobs_recheck(provider=Provider.SATELLITE_SCENES)

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from evidence.providers.base import configuration_gap
+
 if TYPE_CHECKING:
     from claims.models import Claim
 
 
 def needs_place(claim: Claim) -> str:
-    if claim.latitude is not None or claim.bbox is not None or claim.place_name:
+    if claim.latitude is not None or claim.bbox is not None:
+        return ""
+    if claim.place_name:
+        if configuration_gap("place_lookup"):
+            return "The claim has only a place name, and place lookup is disabled."
         return ""
     return "The claim names no place (no coordinates, bounding box or place name)."
 

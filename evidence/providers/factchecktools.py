@@ -1,21 +1,121 @@
-"""Placeholder until the workers issue lands: knows which claims it applies to, fetches nothing."""
+"""Prior fact-checks from Google Fact Check Tools, claims:search (needs an API key; skipped
+without one).
+
+GET {base}/v1alpha1/claims:search?query=...&languageCode=..&pageSize=N&key=... answers
+{"claims": [{"text", "claimant", "claimDate", "claimReview": [{"publisher": {"name", "site"},
+"url", "title", "reviewDate", "textualRating", "languageCode"}]}], "nextPageToken"}, or `{}` when
+nothing matched. Errors are JSON: {"error": {"code", "message", "status"}} with a 4xx status. Each
+ClaimReview is one candidate, identified by its URL."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
 
-from evidence.models import Provider
-from evidence.providers.base import Candidate, ProviderError
+from evidence.models import Kind, Provider
+from evidence.providers._claim import claim_keywords
+from evidence.providers.base import Candidate, ProviderError, provider_settings
+
+if TYPE_CHECKING:
+    from claims.models import Claim
+    from workers.http import HttpClient
 
 
-class _Provider:
+def _parse_date(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def api_error_message(text: str) -> str:
+    """The `error.message` of a Google API error body, or the text itself."""
+    try:
+        return str(json.loads(text)["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return " ".join(text.split())[:200]
+
+
+def parse_claims(data: Any) -> list[Candidate]:
+    if not isinstance(data, dict):
+        raise ProviderError("Fact Check Tools answered with something odd.", permanent=True)
+    claims = data.get("claims", [])
+    if not isinstance(claims, list):
+        raise ProviderError("Fact Check Tools' `claims` is not a list.", permanent=True)
+    found: dict[str, Candidate] = {}
+    for claim in claims:
+        if not isinstance(claim, dict):
+            continue
+        claim_text = str(claim.get("text") or "")
+        claimant = str(claim.get("claimant") or "")
+        for review in claim.get("claimReview") or []:
+            url = review.get("url") if isinstance(review, dict) else None
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                continue
+            publisher = review.get("publisher") or {}
+            publisher_name = str(publisher.get("name") or publisher.get("site") or "a publisher")
+            rating = str(review.get("textualRating") or "no rating given")
+            said_by = f" ({claimant})" if claimant else ""
+            found[url] = Candidate(
+                kind=Kind.PRIOR_FACT_CHECK,
+                external_id=url,
+                url=url,
+                title=str(review.get("title") or f"{publisher_name}: {rating}"),
+                summary=f'{publisher_name} rated "{claim_text}"{said_by}: {rating}.',
+                observed_at=_parse_date(review.get("reviewDate")),
+                metadata={
+                    "publisher": publisher,
+                    "textual_rating": rating,
+                    "language": review.get("languageCode", ""),
+                    "claim_text": claim_text,
+                    "claimant": claimant,
+                    "claim_date": claim.get("claimDate", ""),
+                    **({"sample": True} if claim.get("sample") else {}),
+                },
+            )
+    return list(found.values())
+
+
+class FactCheckToolsProvider:
     name = Provider.PRIOR_FACT_CHECKS
 
-    def applies_to(self, claim: Any) -> str:
+    def applies_to(self, claim: Claim) -> str:
         return ""
 
-    def fetch(self, claim: Any, *, http: Any, extra_urls: list[str]) -> list[Candidate]:
-        raise ProviderError("Not implemented yet.", permanent=True)
+    def fetch(self, claim: Claim, *, http: HttpClient, extra_urls: list[str]) -> list[Candidate]:
+        conf = provider_settings(self.name)
+        if not conf.get("api_key"):
+            raise ProviderError("No Fact Check Tools API key configured.", permanent=True)
+        query = " ".join(claim_keywords(claim, limit=8))
+        if not query:
+            raise ProviderError("The claim has no words to search for.", permanent=True)
+        try:
+            response = http.get(
+                f"{conf['base_url'].rstrip('/')}/v1alpha1/claims:search",
+                params={
+                    "query": query,
+                    "languageCode": claim.language or None,
+                    "pageSize": conf["max_results"],
+                    "key": conf["api_key"],
+                },
+            )
+        except ProviderError as error:
+            answer = getattr(error, "response", None)  # the HTTP client's errors carry the answer
+            if answer is None or not error.permanent:
+                raise
+            raise ProviderError(
+                f"Fact Check Tools refused the request (HTTP {answer.status_code}): "
+                f"{api_error_message(answer.text)}",
+                permanent=True,
+            ) from error
+        candidates = parse_claims(response.json())
+        for candidate in candidates:
+            candidate.metadata["query"] = query
+        return candidates
 
 
-PROVIDER = _Provider()
+PROVIDER = FactCheckToolsProvider()

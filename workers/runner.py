@@ -1,0 +1,109 @@
+"""One run of one fetch job: claim it, call its provider, record the outcome.
+
+Kept apart from the Celery task so that it reads (and is tested) as plain code; the task only turns
+"retry in N seconds" into `self.retry`. The provider's network I/O happens here, outside any
+database transaction; the writes are the short transactions of `evidence.services`."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.utils import timezone
+
+from evidence.models import FetchJob
+from evidence.providers import registry
+from evidence.providers.base import ProviderError
+from evidence.services import (
+    evidence_urls,
+    fetch_job_claim,
+    fetch_job_fail,
+    fetch_job_finish,
+    fetch_job_retry,
+)
+from workers.http import HttpClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a run. `retry_in` is set when the job went back to the queue."""
+
+    status: str
+    retry_in: float | None = None
+
+
+def max_attempts() -> int:
+    return 1 + max(0, settings.FACTCHECK_TASK_MAX_RETRIES)
+
+
+def retry_delay(attempt: int) -> float:
+    """Exponential backoff with jitter: between half and all of base * 2^(attempt-1), capped."""
+    ceiling = min(
+        settings.FACTCHECK_TASK_RETRY_BACKOFF_MAX,
+        settings.FACTCHECK_TASK_RETRY_BACKOFF_BASE * 2 ** (attempt - 1),
+    )
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def fetch_job_run(job_id: int, *, task_id: str = "", redelivered: bool = False) -> Outcome:
+    job = fetch_job_claim(job_id=job_id, task_id=task_id, redelivered=redelivered)
+    if job is None:
+        log.info(
+            "Fetch job %s is not waiting for a run (done, or held by another); skipped.", job_id
+        )
+        return Outcome("not-claimed")
+    if job.attempts > max_attempts():
+        # Only redeliveries get here: each one killed its worker. Stop the loop.
+        fetch_job_fail(job=job, error="Gave up: the worker running it was lost every time.")
+        return Outcome("failed")
+    try:
+        candidates = _fetch(job)
+    except ProviderError as error:
+        return _after_failure(job, error)
+    except SoftTimeLimitExceeded:
+        return _after_failure(
+            job,
+            ProviderError(
+                f"Took longer than {settings.FACTCHECK_TASK_SOFT_TIME_LIMIT} s.", permanent=False
+            ),
+        )
+    except Exception as error:
+        # A bug, not a service failure: record it on the job rather than leave it running.
+        log.exception("Fetch job %s (%s) crashed", job.pk, job.provider)
+        fetch_job_fail(job=job, error=f"Internal error: {type(error).__name__}: {error}")
+        return Outcome("failed")
+    finished = fetch_job_finish(job=job, candidates=candidates)
+    return Outcome("succeeded" if finished else "lost")
+
+
+def _fetch(job: FetchJob) -> list:
+    provider = registry.get(job.provider)
+    extra_urls = evidence_urls(job.ticket_id)
+    with HttpClient(job.provider) as http:
+        return provider.fetch(job.ticket.claim, http=http, extra_urls=extra_urls)
+
+
+def _after_failure(job: FetchJob, error: ProviderError) -> Outcome:
+    if error.permanent or job.attempts >= max_attempts():
+        log.warning("Fetch job %s (%s) failed: %s", job.pk, job.provider, error.message)
+        fetch_job_fail(job=job, error=error.message)
+        return Outcome("failed")
+    delay = retry_delay(job.attempts)
+    retry_at = timezone.now() + timedelta(seconds=delay)
+    if not fetch_job_retry(job=job, error=error.message, retry_at=retry_at):
+        return Outcome("lost")
+    log.info(
+        "Fetch job %s (%s) attempt %d failed (%s); retrying in %.0f s",
+        job.pk,
+        job.provider,
+        job.attempts,
+        error.message,
+        delay,
+    )
+    return Outcome("retrying", retry_in=delay)
