@@ -136,6 +136,29 @@ def test_ticket_list_renders_for_each_role(users, role):
     assert list(response.context["cl"].result_list) == [ticket]
 
 
+@pytest.mark.parametrize("role", ["reporter", "fact-checker", "reviewer", "superuser"])
+@pytest.mark.parametrize(
+    "changelist",
+    [
+        "claims_claim",
+        "claims_ticketevent",
+        "claims_tag",
+        "evidence_evidence",
+        "evidence_fetchjob",
+    ],
+)
+def test_record_lists_render_for_each_role(users, role, changelist):
+    ticket = make_ticket()
+    EvidenceFactory(ticket=ticket, title="Thermal detection near Valdai")
+    FetchJob.objects.create(ticket=ticket, provider=Provider.SATELLITE_SCENES)
+    TicketEvent.objects.create(ticket=ticket, actor_label="system", action="opened")
+
+    response = login(users[role]).get(reverse(f"admin:{changelist}_changelist"))
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 1 or changelist == "claims_tag"
+
+
 def test_ticket_list_offers_no_delete_action(superuser):
     make_ticket()
 
@@ -673,6 +696,17 @@ def test_reporter_opens_a_ticket_from_the_add_form(reporter):
     assert ticket.claim.latitude == 58.0
     assert sorted(t.name for t in ticket.claim.tags.all()) == ["drones", "novgorod"]
     assert ticket.events.filter(action="opened", actor=reporter).count() == 1
+
+
+def test_opening_a_ticket_queues_its_evidence_fetch_after_commit(
+    reporter, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        login(reporter).post(reverse("admin:claims_ticket_add"), OPEN_FORM)
+
+    ticket = Ticket.objects.get()
+    assert ticket.fetch_jobs.exists()
+    assert callbacks, "the queued jobs are sent to the broker only once the ticket is committed"
 
 
 def test_add_form_renders_for_a_reporter(reporter):
