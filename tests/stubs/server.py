@@ -1,0 +1,452 @@
+"""A stub of every external service the providers talk to, on one local HTTP port.
+
+It answers in each real service's format from the sample files in `samples/` (all of them marked as
+samples), and can be told to misbehave: a test queues canned answers for a path (429, 500, a slow
+answer, a malformed body) which are served in order before the normal behaviour resumes. Every
+request is logged, so tests count requests instead of timing them.
+
+Paths (the base URL of each provider in `provider_env`):
+  /stac/, /stac/conformance, /stac/search (GET, POST)           STAC API
+  /firms/api/area/csv/{key}/{source}/{area}/{days}/{date}         NASA FIRMS area API
+  /archive/wayback/available, /archive/cdx/search/cdx, /archive/web/{ts}/{url}   Wayback Machine
+  /gdelt/api/v2/doc/doc                                           GDELT DOC 2.0
+  /factchecktools/v1alpha1/claims:search                         Google Fact Check Tools
+  /nominatim/search                                               Nominatim
+  /pages/{name}.html                                              web pages
+  /status/{code}, /redirect?to=, /slow?seconds=, /big?bytes=      helpers for client tests
+
+Standalone, for the offline demo and the benchmarks:
+    python -m tests.stubs.server --port 8765 [--latency-ms 200]
+prints its URL and the environment that points every provider at it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+SAMPLES = Path(__file__).parent / "samples"
+# The area the samples describe (Novgorod Oblast); searches elsewhere find nothing.
+SAMPLE_AREA = (29.5, 57.0, 36.5, 59.5)  # west, south, east, north
+STUB_MAP_KEY = "stub-map-key"
+STUB_API_KEY = "stub-api-key"
+# A 1x1 transparent PNG, for thumbnails.
+_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44ae426082"
+)
+
+
+def provider_env(base_url: str) -> dict[str, str]:
+    """Environment variables that point every provider at a stub server on `base_url`, with
+    dummy keys, and let the SSRF guard reach it on loopback (tests and demos only)."""
+    base = base_url.rstrip("/")
+    return {
+        "FACTCHECK_STAC_URL": f"{base}/stac",
+        "FACTCHECK_FIRMS_URL": f"{base}/firms",
+        "FACTCHECK_FIRMS_MAP_KEY": STUB_MAP_KEY,
+        "FACTCHECK_WAYBACK_URL": f"{base}/archive",
+        "FACTCHECK_WAYBACK_CDX_URL": f"{base}/archive",
+        "FACTCHECK_GDELT_URL": f"{base}/gdelt",
+        "FACTCHECK_FACTCHECK_TOOLS_URL": f"{base}/factchecktools",
+        "FACTCHECK_FACTCHECK_TOOLS_KEY": STUB_API_KEY,
+        "FACTCHECK_NOMINATIM_URL": f"{base}/nominatim",
+        "FACTCHECK_SSRF_ALLOW_LOOPBACK": "true",
+    }
+
+
+@dataclass
+class Canned:
+    """One scripted answer. `sample` names a file in samples/ to serve (placeholders filled)."""
+
+    status: int = 200
+    body: bytes | str = b""
+    content_type: str = "text/plain; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    sample: str = ""
+    # Send no Content-Length and close the connection after the body (a streamed answer).
+    no_length: bool = False
+
+
+@dataclass(frozen=True)
+class Seen:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def param(self, name: str) -> str:
+        return self.query.get(name, [""])[0]
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+
+class StubState:
+    """What the stub remembers; shared by its request threads and the test that drives it."""
+
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency
+        self._lock = threading.Lock()
+        self._scripts: dict[str, deque[Canned]] = {}
+        self._log: list[Seen] = []
+
+    def script(self, path: str, *answers: Canned) -> None:
+        """Serve these answers, in order, to the next requests for `path` (exact path, no query)."""
+        with self._lock:
+            self._scripts.setdefault(path, deque()).extend(answers)
+
+    def next_scripted(self, path: str) -> Canned | None:
+        with self._lock:
+            queue = self._scripts.get(path)
+            return queue.popleft() if queue else None
+
+    def record(self, seen: Seen) -> None:
+        with self._lock:
+            self._log.append(seen)
+
+    def requests(self, path: str | None = None, *, prefix: str | None = None) -> list[Seen]:
+        with self._lock:
+            log = list(self._log)
+        if path is not None:
+            log = [s for s in log if s.path == path]
+        if prefix is not None:
+            log = [s for s in log if s.path.startswith(prefix)]
+        return log
+
+    def reset(self) -> None:
+        with self._lock:
+            self._scripts.clear()
+            self._log.clear()
+
+
+# --- Default behaviour of each service --------------------------------------------------------------
+
+
+def _sample(name: str, **values: str) -> bytes:
+    text = (SAMPLES / name).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace(f"__{key}__", value)
+    return text.encode("utf-8")
+
+
+def _intersects_sample_area(bbox: list[float]) -> bool:
+    west, south, east, north = bbox
+    a_west, a_south, a_east, a_north = SAMPLE_AREA
+    return west <= a_east and east >= a_west and south <= a_north and north >= a_south
+
+
+def _json(name: str, status: int = 200, **values: str) -> Canned:
+    return Canned(status, _sample(name, **values), "application/json")
+
+
+def _stac_search(seen: Seen, base: str) -> Canned:
+    if seen.method == "POST":
+        params = seen.json() or {}
+        bbox = params.get("bbox")
+        token = params.get("token", "")
+    else:
+        bbox_text = seen.param("bbox")
+        bbox = [float(v) for v in bbox_text.split(",")] if bbox_text else None
+        token = seen.param("token")
+    if token == "page2":
+        return Canned(200, _sample("stac_search_page2.json", BASE=base), "application/geo+json")
+    if not bbox or not _intersects_sample_area([float(v) for v in bbox[:4]]):
+        return Canned(200, _sample("stac_search_empty.json", BASE=base), "application/geo+json")
+    if seen.method == "POST":
+        next_link = {
+            "rel": "next",
+            "type": "application/geo+json",
+            "href": f"{base}/stac/search",
+            "method": "POST",
+            "body": {"token": "page2"},
+            "merge": True,
+        }
+    else:
+        next_link = {"rel": "next", "href": f"{base}/stac/search?token=page2", "method": "GET"}
+    body = _sample("stac_search_page1.json", BASE=base, NEXT_LINK=json.dumps(next_link))
+    return Canned(200, body, "application/geo+json")
+
+
+def _firms(seen: Seen) -> Canned:
+    parts = seen.path.split("/")[5:]  # /firms/api/area/csv/{key}/{source}/{area}/{days}/{date}
+    if len(parts) != 5:
+        return Canned(400, "Invalid API call.")
+    key, source, area, days, date = parts
+    if not key.startswith("stub"):
+        return Canned(200, _sample("firms_invalid_key.txt"))
+    try:
+        bbox = [float(v) for v in area.split(",")]
+        day0 = dt.date.fromisoformat(date)
+        assert len(bbox) == 4 and 1 <= int(days) <= 5
+    except (ValueError, AssertionError):
+        return Canned(200, "Invalid area coordinates or day range.")
+    family = "modis" if source.startswith("MODIS") else "viirs"
+    if not source.startswith(("MODIS", "VIIRS")):
+        return Canned(200, f"Invalid source: {source}.")
+    if not _intersects_sample_area(bbox):
+        return Canned(200, _sample(f"firms_{family}_empty.csv"), "text/csv")
+    day1 = day0 + dt.timedelta(days=1 if int(days) > 1 else 0)
+    body = _sample(f"firms_{family}.csv", DAY0=day0.isoformat(), DAY1=day1.isoformat())
+    return Canned(200, body, "text/csv")
+
+
+def _wayback_values(seen: Seen, base: str, stamp_param: str) -> dict[str, str]:
+    stamp = (seen.param(stamp_param) or "20251229")[:8]
+    day = dt.datetime.strptime(stamp, "%Y%m%d")
+    return {
+        "BASE": base,
+        "URL": seen.param("url"),
+        "TS": (day + dt.timedelta(hours=9, minutes=30)).strftime("%Y%m%d%H%M%S"),
+        "TS_BEFORE": (day - dt.timedelta(days=3, hours=-6)).strftime("%Y%m%d%H%M%S"),
+        "TS_AFTER": (day + dt.timedelta(days=2, hours=17)).strftime("%Y%m%d%H%M%S"),
+    }
+
+
+def _gdelt(seen: Seen, base: str) -> Canned:
+    query = seen.param("query")
+    if seen.param("mode").lower() != "artlist" or seen.param("format").lower() != "json":
+        return Canned(200, "Invalid mode or format.", "text/html; charset=utf-8")
+    if "(" in query and " OR " not in query:
+        return Canned(200, _sample("gdelt_error.txt"), "text/html; charset=utf-8")
+    if "nonexistent" in query.lower():
+        return _json("gdelt_empty.json")
+    return _json("gdelt_artlist.json", BASE=base)
+
+
+def _factcheck(seen: Seen) -> Canned:
+    if not seen.param("key").startswith("stub"):
+        return _json("factcheck_bad_key.json", status=400)
+    if "nonexistent" in seen.param("query").lower():
+        return _json("factcheck_empty.json")
+    return _json("factcheck_claims.json")
+
+
+def _nominatim(seen: Seen) -> Canned:
+    agent = seen.headers.get("user-agent", "")
+    if not agent or agent.lower().startswith(("python-", "curl/")):
+        # Nominatim blocks requests that do not say who is asking.
+        return Canned(403, "Access blocked: please identify your application (usage policy).")
+    if seen.param("format") != "jsonv2":
+        return Canned(400, "Parameter 'format' must be jsonv2 for this stub.")
+    query = seen.param("q").lower()
+    if "valdai" in query:
+        return _json("nominatim_valdai.json")
+    if "novgorod" in query:
+        return _json("nominatim_novgorod.json")
+    return _json("nominatim_empty.json")
+
+
+def default_answer(seen: Seen, base: str) -> Canned:
+    path = seen.path
+    if path in ("/stac", "/stac/"):
+        return _json("stac_landing.json", BASE=base)
+    if path == "/stac/conformance":
+        landing = json.loads(_sample("stac_landing.json", BASE=base))
+        return Canned(200, json.dumps({"conformsTo": landing["conformsTo"]}), "application/json")
+    if path == "/stac/search":
+        return _stac_search(seen, base)
+    if path.startswith("/firms/api/area/csv/"):
+        return _firms(seen)
+    if path == "/archive/wayback/available":
+        name = (
+            "wayback_available_none.json"
+            if "no-snapshot" in seen.param("url")
+            else "wayback_available.json"
+        )
+        return _json(name, **_wayback_values(seen, base, "timestamp"))
+    if path == "/archive/cdx/search/cdx":
+        name = "cdx_empty.json" if "no-snapshot" in seen.param("url") else "cdx.json"
+        return _json(name, **_wayback_values(seen, base, "closest"))
+    if path.startswith("/archive/web/"):
+        stamp, _, url = path.removeprefix("/archive/web/").partition("/")
+        body = _sample("snapshot.html", URL=url, TS=stamp)
+        return Canned(200, body, "text/html; charset=utf-8")
+    if path == "/gdelt/api/v2/doc/doc":
+        return _gdelt(seen, base)
+    if path == "/factchecktools/v1alpha1/claims:search":
+        return _factcheck(seen)
+    if path == "/nominatim/search":
+        return _nominatim(seen)
+    if path.startswith("/pages/"):
+        name = "page_" + path.removeprefix("/pages/")
+        if "/" in name or not (SAMPLES / name).is_file():
+            return Canned(404, "No such sample page.")
+        return Canned(200, _sample(name), "text/html; charset=utf-8")
+    if path.startswith("/thumbnails/"):
+        return Canned(200, _PNG, "image/png")
+    return _helper_answer(seen)
+
+
+def _helper_answer(seen: Seen) -> Canned:
+    path = seen.path
+    if path.startswith("/status/"):
+        code = int(path.removeprefix("/status/") or 500)
+        headers = {"Retry-After": seen.param("retry_after")} if seen.param("retry_after") else {}
+        return Canned(code, f"Status {code} from the stub.", headers=headers)
+    if path == "/redirect":
+        return Canned(int(seen.param("code") or 302), b"", headers={"Location": seen.param("to")})
+    if path == "/slow":
+        return Canned(200, "Slow answer.", delay=float(seen.param("seconds") or 1))
+    if path == "/big":
+        size = int(seen.param("bytes") or 1024)
+        return Canned(
+            200, b"x" * size, "application/octet-stream", no_length=bool(seen.param("stream"))
+        )
+    if path == "/echo":
+        return Canned(200, json.dumps({"headers": seen.headers}), "application/json")
+    return Canned(404, f"The stub has nothing at {path}.")
+
+
+# --- The server -----------------------------------------------------------------------------------
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FactcheckStub/1.0"
+    state: StubState  # set on the subclass made per server
+    quiet = True
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if not self.quiet:
+            super().log_message(format, *args)
+
+    def _handle(self) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        seen = Seen(
+            method=self.command,
+            path=unquote(parts.path),
+            query=parse_qs(parts.query),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        self.state.record(seen)
+        base = f"http://{self.headers.get('Host') or '127.0.0.1'}"
+        if seen.path == "/_stub/requests":
+            counts: dict[str, int] = {}
+            for s in self.state.requests():
+                counts[s.path] = counts.get(s.path, 0) + 1
+            answer = Canned(200, json.dumps(counts), "application/json")
+        else:
+            try:
+                answer = self.state.next_scripted(seen.path) or default_answer(seen, base)
+            except (ValueError, KeyError, TypeError) as error:
+                answer = Canned(400, f"The stub could not read this request: {error!r}")
+        if answer.sample:
+            answer.body = _sample(answer.sample, BASE=base)
+        delay = self.state.latency + answer.delay
+        if delay:
+            time.sleep(delay)
+        self._send(answer)
+
+    def _send(self, answer: Canned) -> None:
+        body = answer.body.encode() if isinstance(answer.body, str) else answer.body
+        try:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("X-Stub-Sample", "true")
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            if answer.no_length:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            else:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (a timeout, or a killed worker)
+
+
+class StubServer:
+    """The stub in a background thread. `with StubServer() as stub: stub.url ...`"""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0) -> None:
+        self.state = StubState(latency=latency)
+        handler = type("Handler", (_Handler,), {"state": self.state})
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def start(self) -> StubServer:
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> StubServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # Shortcuts for tests
+    def script(self, path: str, *answers: Canned) -> None:
+        self.state.script(path, *answers)
+
+    def requests(self, path: str | None = None, *, prefix: str | None = None) -> list[Seen]:
+        return self.state.requests(path, prefix=prefix)
+
+
+@contextmanager
+def running_stub(latency: float = 0.0) -> Iterator[StubServer]:
+    with StubServer(latency=latency) as stub:
+        yield stub
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Stub of the evidence providers' services.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every answer")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    server = StubServer(args.host, args.port, latency=args.latency_ms / 1000)
+    _Handler.quiet = not args.verbose
+    print(f"Stub services (SAMPLE data) at {server.url}", flush=True)
+    print("Point the providers at it with:", flush=True)
+    for name, value in provider_env(server.url).items():
+        print(f"  export {name}={value}", flush=True)
+    try:
+        server._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server._server.server_close()
+
+
+if __name__ == "__main__":
+    main()

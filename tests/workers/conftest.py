@@ -1,0 +1,1 @@
+from tests.stubs.fixtures import stub, stub_server, stub_settings  # noqa: F401
