@@ -5,40 +5,81 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0003_claim_search_index'),
+        ("claims", "0003_claim_search_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='claim',
-            name='bbox_east',
-            field=models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-180.0), django.core.validators.MaxValueValidator(180.0)]),
+            model_name="claim",
+            name="bbox_east",
+            field=models.FloatField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(-180.0),
+                    django.core.validators.MaxValueValidator(180.0),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='bbox_north',
-            field=models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-90.0), django.core.validators.MaxValueValidator(90.0)]),
+            model_name="claim",
+            name="bbox_north",
+            field=models.FloatField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(-90.0),
+                    django.core.validators.MaxValueValidator(90.0),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='bbox_south',
-            field=models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-90.0), django.core.validators.MaxValueValidator(90.0)]),
+            model_name="claim",
+            name="bbox_south",
+            field=models.FloatField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(-90.0),
+                    django.core.validators.MaxValueValidator(90.0),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='bbox_west',
-            field=models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-180.0), django.core.validators.MaxValueValidator(180.0)]),
+            model_name="claim",
+            name="bbox_west",
+            field=models.FloatField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(-180.0),
+                    django.core.validators.MaxValueValidator(180.0),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='latitude',
-            field=models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-90.0), django.core.validators.MaxValueValidator(90.0)]),
+            model_name="claim",
+            name="latitude",
+            field=models.FloatField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(-90.0),
+                    django.core.validators.MaxValueValidator(90.0),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='claim',
-            name='longitude',
-            field=models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(-180.0), django.core.validators.MaxValueValidator(180.0)]),
+            model_name="claim",
+            name="longitude",
+            field=models.FloatField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(-180.0),
+                    django.core.validators.MaxValueValidator(180.0),
+                ],
+            ),
         ),
     ]
