@@ -1,0 +1,76 @@
+"""Place lookup with Nominatim: box order, cache, usage policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from evidence.providers import geocoding
+from evidence.providers.base import ProviderError
+from tests.stubs.server import SAMPLES, StubServer
+from workers.http import HttpClient
+from workers.ratelimit import Rate
+
+
+@pytest.fixture
+def fresh_cache() -> None:
+    for query in ("Valdai", "Atlantis under the sea", "Novgorod region"):
+        geocoding.cache.delete(geocoding._cache_key(query))
+
+
+def lookup(query: str) -> geocoding.Place:
+    with HttpClient(geocoding.PROVIDER_NAME) as http:
+        return geocoding.place_lookup(query, http=http)
+
+
+def test_nominatims_south_north_west_east_becomes_west_south_east_north() -> None:
+    import json
+
+    place = geocoding.parse_search(json.loads((SAMPLES / "nominatim_valdai.json").read_text()))
+    assert place is not None
+    assert place.bbox == (33.1929, 57.9561, 33.3086, 58.006)
+    assert (place.latitude, place.longitude) == (57.9815, 33.2471)
+
+
+def test_a_small_box_is_widened_around_its_centre() -> None:
+    place = geocoding.Place("x", 10.0, 20.0, (19.999, 9.999, 20.001, 10.001))
+    assert place.bbox_at_least(0.1) == pytest.approx((19.9, 9.9, 20.1, 10.1))
+
+
+def test_lookups_are_cached(stub_settings: StubServer, fresh_cache: None) -> None:
+    assert lookup("Valdai").display_name.startswith("[SAMPLE] Valdai")
+    assert lookup("Valdai").bbox == (33.1929, 57.9561, 33.3086, 58.006)
+    assert len(stub_settings.requests("/nominatim/search")) == 1
+
+
+def test_the_request_follows_nominatims_contract(
+    stub_settings: StubServer, fresh_cache: None, settings
+) -> None:  # type: ignore[no-untyped-def]
+    lookup("Novgorod region")
+    asked = stub_settings.requests("/nominatim/search")[0]
+    assert asked.param("q") == "Novgorod region"
+    assert asked.param("format") == "jsonv2"
+    assert asked.param("limit") == "1"
+    assert asked.headers["user-agent"] == settings.FACTCHECK_HTTP_USER_AGENT
+
+
+def test_an_unknown_place_is_a_permanent_error_and_remembered(
+    stub_settings: StubServer, fresh_cache: None
+) -> None:
+    for _ in range(2):
+        with pytest.raises(ProviderError) as caught:
+            lookup("Atlantis under the sea")
+        assert caught.value.permanent is True
+    assert len(stub_settings.requests("/nominatim/search")) == 1
+
+
+def test_a_malformed_answer_is_a_permanent_error() -> None:
+    with pytest.raises(ProviderError):
+        geocoding.parse_search({"error": "x"})
+    with pytest.raises(ProviderError):
+        geocoding.parse_search([{"lat": "1", "lon": "2", "boundingbox": ["a"]}])
+
+
+def test_the_geocoder_is_held_to_one_request_a_second(settings) -> None:  # type: ignore[no-untyped-def]
+    assert settings.FACTCHECK_PROVIDERS["place_lookup"]["rate_per_second"] <= 1.0
+    client = HttpClient(geocoding.PROVIDER_NAME)
+    assert client.rate == Rate(per_second=1.0, burst=1)
