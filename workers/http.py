@@ -225,7 +225,8 @@ class PinnedTransport(httpx.BaseTransport):
 def _where(url: str | httpx.URL) -> str:
     """A URL for messages: scheme, host and path, never the query (keys travel there)."""
     u = httpx.URL(str(url))
-    return f"{u.scheme}://{u.host}{u.path}"
+    port = f":{u.port}" if u.port else ""
+    return f"{u.scheme}://{u.host}{port}{u.path}"
 
 
 def _snippet(text: str, limit: int = 200) -> str:
