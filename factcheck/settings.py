@@ -259,6 +259,9 @@ else:
         "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
         "socket_connect_timeout": 3,
         "socket_timeout": 10,
+        # Publishing tries the broker once: a web request never waits on a broker that is down
+        # (kombu would otherwise retry for seconds); the requeue sweep sends what was not sent.
+        "max_retries": 0,
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
