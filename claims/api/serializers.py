@@ -18,7 +18,11 @@ from factcheck.http.serializers import (
     LONG_TEXT_MAX,
     NOTE_MAX,
     FiniteFloatField,
+    IntegerField,
+    SlugField,
     StrictSerializer,
+    TextField,
+    UrlField,
     UserRefSerializer,
 )
 
@@ -55,21 +59,19 @@ def _longitude(**kwargs: Any) -> FiniteFloatField:
 class ClaimInputSerializer(StrictSerializer):
     """The claim as it was made. Unknown fields are refused."""
 
-    text = serializers.CharField(max_length=LONG_TEXT_MAX, help_text="The claim as it was made.")
-    claimant = serializers.CharField(
-        max_length=300, help_text="Who made the claim, with their role."
-    )
+    text = TextField(max_length=LONG_TEXT_MAX, help_text="The claim as it was made.")
+    claimant = TextField(max_length=300, help_text="Who made the claim, with their role.")
     claimed_at = serializers.DateField(help_text="The date the claim was made.")
-    source_url = serializers.URLField(
+    source_url = UrlField(
         max_length=2000,
         required=False,
         allow_blank=True,
         help_text="Where it was made or reported.",
     )
-    language = serializers.CharField(
+    language = TextField(
         max_length=16, required=False, help_text="Language code of the claim; default `en`."
     )
-    place_name = serializers.CharField(
+    place_name = TextField(
         max_length=200, required=False, allow_blank=True, help_text="The place the claim names."
     )
     latitude = _latitude(help_text="WGS84 latitude of the claimed place (give with longitude).")
@@ -92,7 +94,7 @@ class TicketOpenSerializer(StrictSerializer):
     claim = ClaimInputSerializer()
     priority = PriorityField(required=False, help_text=f"{PRIORITY_HELP} Default: normal.")
     tags = serializers.ListField(
-        child=serializers.SlugField(max_length=64),
+        child=SlugField(max_length=64),
         required=False,
         default=list,
         max_length=MAX_TAGS,
@@ -103,14 +105,14 @@ class TicketOpenSerializer(StrictSerializer):
 class TicketUpdateSerializer(StrictSerializer):
     """Assignee and/or priority. Unknown fields are refused."""
 
-    assignee = serializers.CharField(
+    assignee = TextField(
         max_length=150,
         required=False,
         allow_null=True,
         help_text="Username of the new assignee, or null to unassign.",
     )
     priority = PriorityField(required=False)
-    version = serializers.IntegerField(
+    version = IntegerField(
         min_value=1,
         max_value=MAX_VERSION,
         required=False,
@@ -123,7 +125,7 @@ class TransitionSerializer(StrictSerializer):
     """A workflow action with its inputs. Unknown fields are refused."""
 
     action = serializers.ChoiceField(choices=Action.choices, help_text="The workflow action.")
-    version = serializers.IntegerField(
+    version = IntegerField(
         min_value=1,
         max_value=MAX_VERSION,
         required=False,
@@ -136,13 +138,13 @@ class TransitionSerializer(StrictSerializer):
         allow_blank=True,
         help_text="The proposed verdict; required to submit_for_review.",
     )
-    rationale = serializers.CharField(
+    rationale = TextField(
         max_length=LONG_TEXT_MAX,
         required=False,
         allow_blank=True,
         help_text="Why the evidence supports the verdict; required to submit_for_review.",
     )
-    note = serializers.CharField(
+    note = TextField(
         max_length=NOTE_MAX,
         required=False,
         allow_blank=True,
@@ -150,8 +152,14 @@ class TransitionSerializer(StrictSerializer):
     )
 
 
+def blank_url_field(help_text: str) -> serializers.CharField:
+    """A URL that may be empty (so not `format: uri` in the schema, which "" would break)."""
+    return serializers.CharField(read_only=True, help_text=f"{help_text} Empty if none.")
+
+
 class ClaimSerializer(serializers.ModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    source_url = blank_url_field("Where the claim was made or reported.")
 
     class Meta:
         model = Claim
@@ -179,7 +187,15 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 class TicketEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(
-        source="actor_label", help_text="Username, `worker:<provider>` or `system`."
+        source="actor_label",
+        read_only=True,
+        help_text="Username, `worker:<provider>` or `system`.",
+    )
+    from_state = serializers.ChoiceField(
+        choices=State.choices, allow_blank=True, read_only=True, help_text="Empty if no transition."
+    )
+    to_state = serializers.ChoiceField(
+        choices=State.choices, allow_blank=True, read_only=True, help_text="Empty if no transition."
     )
 
     class Meta:
@@ -192,6 +208,18 @@ class TicketSerializer(serializers.ModelSerializer):
     """A ticket as lists show it."""
 
     state = serializers.ChoiceField(choices=State.choices, read_only=True)
+    verdict = serializers.ChoiceField(
+        choices=Verdict.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The approved verdict; empty until the ticket is decided.",
+    )
+    proposed_verdict = serializers.ChoiceField(
+        choices=Verdict.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The verdict submitted for review; empty while researching.",
+    )
     priority = PriorityField(read_only=True)
     assignee = UserRefSerializer(read_only=True, allow_null=True)
     opened_by = UserRefSerializer(read_only=True, allow_null=True)

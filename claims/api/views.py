@@ -31,14 +31,14 @@ from claims.api.serializers import (
 )
 from claims.claimreview import RATING_SCALE_TEXT
 from claims.models import Priority, Ticket
-from factcheck.http.converters import ID_PATTERN
 from factcheck.http.errors import Conflict
 from factcheck.http.pagination import ApiCursorPagination
 from factcheck.http.schema import error_response
+from factcheck.http.views import StrictQueryParamsMixin
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": r'^(\*|(W/)?"?[0-9]{1,10}"?)$'},
     OpenApiParameter.HEADER,
     required=False,
     description=(
@@ -92,7 +92,7 @@ def _assignee(username: str | None) -> Any:
     return user
 
 
-class TicketViewSet(viewsets.GenericViewSet):
+class TicketViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
     """Verification tickets: open, list, read, change and move through the workflow."""
 
     permission_classes = [IsAuthenticated, HasDeskRole]
@@ -101,7 +101,7 @@ class TicketViewSet(viewsets.GenericViewSet):
     filterset_class = TicketFilter
     serializer_class = TicketSerializer
     queryset = Ticket.objects.none()  # for schema generation; real querysets come from selectors
-    lookup_value_regex = ID_PATTERN
+    lookup_value_converter = "id"  # factcheck.http.converters
 
     def _detail_response(self, ticket_id: int, status_code: int = status.HTTP_200_OK) -> Response:
         ticket = selectors.ticket_detail_get(user=self.request.user, ticket_id=ticket_id)
@@ -245,7 +245,7 @@ class ClaimReviewPagination(ApiCursorPagination):
     ordering = ("-decided_at", "-id")
 
 
-class ClaimReviewFeedView(GenericAPIView):
+class ClaimReviewFeedView(StrictQueryParamsMixin, GenericAPIView):
     """Published verdicts, newest decision first: a feed partners poll."""
 
     permission_classes = [IsAuthenticated, HasDeskRole]

@@ -9,6 +9,8 @@ from factcheck.http.serializers import (
     LONG_TEXT_MAX,
     FiniteFloatField,
     StrictSerializer,
+    TextField,
+    UrlField,
     UserRefSerializer,
 )
 
@@ -17,6 +19,19 @@ class EvidenceSerializer(serializers.ModelSerializer):
     added_by = UserRefSerializer(read_only=True, allow_null=True)
     added_by_label = serializers.CharField(
         read_only=True, help_text="The user who added it, or `worker:<provider>` for fetched items."
+    )
+    provider = serializers.ChoiceField(
+        choices=Provider.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The provider that fetched it; empty for evidence added by hand.",
+    )
+    url = serializers.CharField(read_only=True, help_text="The item's URL. Empty if none.")
+    thumbnail_url = serializers.CharField(
+        read_only=True, help_text="A preview image's URL. Empty if none."
+    )
+    archive_url = serializers.CharField(
+        read_only=True, help_text="An archived copy's URL. Empty if none."
     )
 
     class Meta:
@@ -55,9 +70,9 @@ class EvidenceAddSerializer(StrictSerializer):
 
     kind = serializers.ChoiceField(choices=Kind.choices)
     stance = serializers.ChoiceField(choices=Stance.choices, required=False)
-    url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
-    title = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    summary = serializers.CharField(max_length=LONG_TEXT_MAX, required=False, allow_blank=True)
+    url = UrlField(max_length=2000, required=False, allow_blank=True)
+    title = TextField(max_length=500, required=False, allow_blank=True)
+    summary = TextField(max_length=LONG_TEXT_MAX, required=False, allow_blank=True)
     observed_at = serializers.DateTimeField(
         required=False,
         allow_null=True,
@@ -65,15 +80,15 @@ class EvidenceAddSerializer(StrictSerializer):
     )
     latitude = FiniteFloatField(min_value=-90, max_value=90, required=False, allow_null=True)
     longitude = FiniteFloatField(min_value=-180, max_value=180, required=False, allow_null=True)
-    thumbnail_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
-    archive_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
+    thumbnail_url = UrlField(max_length=2000, required=False, allow_blank=True)
+    archive_url = UrlField(max_length=2000, required=False, allow_blank=True)
 
 
 class EvidenceAssessSerializer(StrictSerializer):
     """Only a person's judgement may change: stance and summary. Any other field is refused."""
 
     stance = serializers.ChoiceField(choices=Stance.choices, required=False)
-    summary = serializers.CharField(max_length=LONG_TEXT_MAX, required=False, allow_blank=True)
+    summary = TextField(max_length=LONG_TEXT_MAX, required=False, allow_blank=True)
 
 
 class FetchJobSerializer(serializers.ModelSerializer):

@@ -27,6 +27,7 @@ from evidence.api.serializers import (
 from evidence.models import Evidence, FetchJob
 from factcheck.http.pagination import ApiCursorPagination
 from factcheck.http.schema import error_response
+from factcheck.http.views import StrictQueryParamsMixin
 
 DECIDED_CONFLICT = error_response(
     "`transition_not_allowed`: the ticket is decided; reopen it to change its evidence."
@@ -41,7 +42,7 @@ class FetchJobPagination(ApiCursorPagination):
     ordering = ("-queued_at", "-id")
 
 
-class _TicketScopedView(GenericAPIView):
+class _TicketScopedView(StrictQueryParamsMixin, GenericAPIView):
     permission_classes = [IsAuthenticated, HasDeskRole]
 
     def ticket(self) -> Ticket:
@@ -87,7 +88,7 @@ class TicketEvidenceView(_TicketScopedView):
         return Response(EvidenceSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
-class EvidenceDetailView(GenericAPIView):
+class EvidenceDetailView(StrictQueryParamsMixin, GenericAPIView):
     permission_classes = [IsAuthenticated, HasDeskRole]
     serializer_class = EvidenceSerializer
     queryset = Evidence.objects.none()

@@ -3,6 +3,7 @@ know. Cursors are opaque; a cursor that was not made by this API is a 400, not a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -12,6 +13,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
+PAGE_SIZE_PATTERN = re.compile(r"[0-9]{1,9}")
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 
@@ -25,6 +27,22 @@ class ApiCursorPagination(CursorPagination):
     max_page_size = MAX_PAGE_SIZE
     cursor_query_description = "Opaque cursor from a previous page's `next` or `previous` link."
     ordering = ("-created_at", "-id")
+
+    def get_page_size(self, request: Request) -> int:
+        """Absent: the default. Above the cap: the cap. Not a positive integer: 400."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not PAGE_SIZE_PATTERN.fullmatch(raw) or int(raw) < 1:
+            raise serializers.ValidationError({"page_size": ["Must be a positive integer."]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
 
     def paginate_queryset(
         self, queryset: QuerySet[Any], request: Request, view: Any = None

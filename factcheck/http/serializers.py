@@ -35,9 +35,11 @@ class StrictSerializer(serializers.Serializer):
 
 
 class FiniteFloatField(serializers.FloatField):
-    """A float that is a real number (JSON has no NaN, but the string "nan" parses as one)."""
+    """A JSON number that is a real number (DRF's FloatField takes "nan" and "1e999" strings)."""
 
     def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, str | bool):
+            self.fail("invalid")
         value = super().to_internal_value(data)
         if not math.isfinite(value):
             self.fail("invalid")
@@ -49,3 +51,37 @@ class UserRefSerializer(serializers.ModelSerializer):
         model = get_user_model()
         fields = ["id", "username"]
         read_only_fields = fields
+
+
+class _StringOnly:
+    """JSON strings only: DRF would turn 0 into "0", which the schema (type string) forbids."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid")  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class _NumberOnly:
+    """JSON numbers only: DRF would accept "5", which the schema (type integer/number) forbids."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str | bool):
+            self.fail("invalid")  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class TextField(_StringOnly, serializers.CharField):
+    pass
+
+
+class UrlField(_StringOnly, serializers.URLField):
+    pass
+
+
+class SlugField(_StringOnly, serializers.SlugField):
+    pass
+
+
+class IntegerField(_NumberOnly, serializers.IntegerField):
+    pass

@@ -12,10 +12,16 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from claims.models import Ticket
-from claims.workflow import FINAL_STATES, State
+from claims.workflow import FINAL_STATES, State, Verdict
 from tests.factories import ClaimFactory
 
 ClientFor = Callable[[User | None], APIClient]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Users are made by the dozen here; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -54,12 +60,13 @@ def make_ticket(
 ) -> Ticket:
     """A ticket put straight into `state` for set-up (the workflow itself is tested elsewhere)."""
     final = state in FINAL_STATES
+    in_review = state == State.IN_REVIEW
     return Ticket.objects.create(
         claim=ClaimFactory(**claim_fields),
         state=state,
         verdict=state if final else "",
-        proposed_verdict=state if final or state == State.IN_REVIEW else "",
-        rationale="Satellite scenes show no damage." if final or state == State.IN_REVIEW else "",
+        proposed_verdict=state if final else (Verdict.INCONCLUSIVE if in_review else ""),
+        rationale="Satellite scenes show no damage." if final or in_review else "",
         submitted_by=submitted_by,
         decided_at=timezone.now() if final else None,
     )
