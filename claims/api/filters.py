@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.db.models import QuerySet
@@ -16,6 +17,7 @@ from claims.models import Ticket
 from claims.workflow import State, Verdict
 
 MAX_BIGINT_DIGITS = 18
+ASCII_DIGITS = re.compile(r"[0-9]+")  # not str.isdigit(), which also takes "²"
 
 
 def _start_of_day(day: dt.date) -> dt.datetime:
@@ -62,7 +64,7 @@ class TicketFilter(filters.FilterSet):
     def filter_assignee(
         self, queryset: QuerySet[Ticket], name: str, value: str
     ) -> QuerySet[Ticket]:
-        if value.isdigit():
+        if ASCII_DIGITS.fullmatch(value):
             if len(value) > MAX_BIGINT_DIGITS:
                 return queryset.none()
             return queryset.filter(assignee_id=int(value))

@@ -3,6 +3,7 @@ Domain errors become HTTP errors in factcheck.http.errors."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -59,6 +60,10 @@ CONFLICT_TRANSITION = error_response(
 )
 
 
+# ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+VERSION_PATTERN = re.compile(r"[0-9]{1,10}")
+
+
 class JSONLDRenderer(JSONRenderer):
     media_type = "application/ld+json"
 
@@ -73,7 +78,7 @@ def version_requested(request: Request, body_version: int | None) -> int | None:
     header_version = None
     if header is not None and header.strip() != "*":
         text = header.strip().removeprefix("W/").strip('"')
-        if not text.isdigit() or len(text) > 10:
+        if not VERSION_PATTERN.fullmatch(text):
             raise serializers.ValidationError(
                 {"If-Match": ['Must be the ticket\'s version, e.g. "3".']}
             )

@@ -60,6 +60,7 @@ class TicketEvidenceView(_TicketScopedView):
     queryset = Evidence.objects.none()  # for schema generation; real querysets come from selectors
 
     @extend_schema(
+        tags=["evidence"],
         summary="A ticket's evidence, newest first",
         responses={200: EvidenceSerializer(many=True)},
         operation_id="tickets_evidence_list",
@@ -73,6 +74,7 @@ class TicketEvidenceView(_TicketScopedView):
         return self.get_paginated_response(EvidenceSerializer(page, many=True).data)
 
     @extend_schema(
+        tags=["evidence"],
         summary="Add evidence by hand",
         description="Fact-checkers and reviewers. Not on a decided ticket (409).",
         request=EvidenceAddSerializer,
@@ -93,12 +95,15 @@ class EvidenceDetailView(StrictQueryParamsMixin, GenericAPIView):
     serializer_class = EvidenceSerializer
     queryset = Evidence.objects.none()
 
-    @extend_schema(summary="One piece of evidence", responses={200: EvidenceSerializer})
+    @extend_schema(
+        tags=["evidence"], summary="One piece of evidence", responses={200: EvidenceSerializer}
+    )
     def get(self, request: Request, pk: int) -> Response:
         item = selectors.evidence_get(user=request.user, evidence_id=pk)
         return Response(EvidenceSerializer(item).data)
 
     @extend_schema(
+        tags=["evidence"],
         summary="Assess evidence: set its stance and/or summary",
         description="Fact-checkers and reviewers. Only `stance` and `summary` may change; any "
         "other field is refused (400). Not on a decided ticket (409).",
@@ -119,6 +124,7 @@ class TicketFetchView(_TicketScopedView):
     queryset = FetchJob.objects.none()
 
     @extend_schema(
+        tags=["evidence"],
         summary="Queue the evidence providers again",
         description="All providers, or those named in `providers`. Fact-checkers and reviewers. "
         "A provider already queued or running for the ticket is not queued twice: its current "
@@ -148,6 +154,7 @@ class TicketFetchJobsView(_TicketScopedView):
     queryset = FetchJob.objects.none()
 
     @extend_schema(
+        tags=["evidence"],
         summary="A ticket's fetch jobs, newest first",
         responses={200: FetchJobSerializer(many=True)},
         operation_id="tickets_fetch_jobs_list",

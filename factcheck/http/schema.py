@@ -2,7 +2,7 @@
 
 `ApiAutoSchema` (DEFAULT_SCHEMA_CLASS) documents the error statuses an operation can return, each
 with the one error shape, unless the view documents that status itself. `postprocess` (a
-SPECTACULAR_SETTINGS postprocessing hook) marks request bodies as closed (`additionalProperties: false`), which is what the API enforces.
+SPECTACULAR_SETTINGS postprocessing hook) adds the API's description and marks request bodies as closed (`additionalProperties: false`), which is what the API enforces.
 """
 
 from __future__ import annotations
@@ -114,9 +114,46 @@ class ApiAutoSchema(AutoSchema):
         return responses
 
 
+API_DESCRIPTION = """
+Open verification tickets for claims, follow the evidence the workers gather, add and weigh
+evidence, move a ticket to a verdict, and publish it as schema.org ClaimReview.
+
+**Authentication.** Send `Authorization: Token <key>` (an operator creates a user's token with
+`manage.py drf_create_token <username>`), or use the admin's session (then unsafe methods need the CSRF token).
+Every `/api/v1/` endpoint needs a user in one of the roles `reporter` (open and read),
+`fact-checker` (also research, add and assess evidence, queue fetches) or `reviewer` (also request
+changes, approve, reopen). Without credentials: 401; with no role: 403 everywhere.
+
+**A ticket's life.** `POST /api/v1/tickets/` opens it (state `unverified`) and queues the evidence
+fetch. `POST /api/v1/tickets/{id}/transitions/` moves it: `start_research` → researching,
+`submit_for_review` (with `verdict` and `rationale`) → in_review, then a *different* reviewer
+`approve`s (→ the verdict: corroborated, debunked or inconclusive) or `request_changes` (with a
+`note`); a reviewer may `reopen` a decided ticket (with a `note`). A ticket's `allowed_actions`
+says what you may do now. Its `fetch_jobs` show what the workers are doing, its `evidence` what
+they (and people) found; `POST /api/v1/tickets/{id}/fetch/` runs the providers again.
+
+**Versions.** Every change bumps a ticket's `version`, also sent as the `ETag` header. Send the
+version you last read with a transition (`version` in the body, or `If-Match: "3"`): if the ticket
+has moved on you get 409 `stale_version` and nothing changes; reload and decide again.
+
+**Lists** are cursor-paginated: follow `next` until it is null; `page_size` up to 100. Unknown or
+empty query parameters are refused (400), so a mistyped filter never silently matches everything.
+
+**Errors** always have the body `{"error": {"status", "code", "message", "fields"}}`; `fields`
+names each offending input by its dotted path (`claim.text`, `tags.0`). 400 invalid input, 401,
+403, 404 (no such object, or not one you may see), 409 (stale version, action not allowed in the
+current state, no verdict yet), 413 (body over the size limit), 415 (not JSON), 429 (throttled;
+see `Retry-After`). Request bodies are closed: unknown fields are a 400.
+
+**ClaimReview rating scale.** ratingValue 1 = Debunked, 3 = Inconclusive, 5 = Corroborated
+(worstRating 1, bestRating 5); the verdict's name is in `alternateName`.
+""".strip()
+
+
 def postprocess(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
+    result.setdefault("info", {})["description"] = API_DESCRIPTION
     schemas = result.get("components", {}).get("schemas", {})
     for name, schema in schemas.items():
         if name.endswith("Request") and schema.get("type") == "object":

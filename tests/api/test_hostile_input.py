@@ -197,3 +197,21 @@ def test_the_server_error_handler_answers_json_on_api_paths():
     assert response.status_code == 500
     assert json.loads(response.content)["error"]["code"] == "server_error"
     assert server_error(RequestFactory().get("/admin/"))["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("claim", "status"),
+    [
+        ({"event_start": "9999-12-31T23:59:59-05:00"}, 400),  # past year 9999 in UTC
+        ({"event_start": "0001-01-01T00:00:00+05:00"}, 400),  # before year 1 in UTC
+        ({"claimed_at": "0000-01-01"}, 400),
+        ({"claimed_at": "9999-12-31"}, 201),
+        ({"latitude": 1e308, "longitude": 0}, 400),
+        ({"latitude": -0.0, "longitude": 180}, 201),
+    ],
+)
+def test_extreme_dates_and_numbers_are_answered_not_crashed(client_for, reporter, claim, status):
+    response = client_for(reporter).post(
+        "/api/v1/tickets/", {"claim": {**CLAIM, **claim}}, format="json"
+    )
+    assert response.status_code == status, response.content

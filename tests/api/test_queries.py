@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims.models import Tag, Ticket, TicketEvent
+from claims.workflow import FINAL_STATES
 from evidence.models import FetchJob
 from tests.api.conftest import make_ticket
 from tests.factories import EvidenceFactory
@@ -67,7 +68,18 @@ def test_detail_queries_do_not_grow_with_other_tickets(client_for, reporter, fac
     assert _queries(client, f"/api/v1/tickets/{ticket.pk}/") == before
 
 
-def test_feed_and_evidence_list_queries_are_fixed(client_for, reporter, fact_checker):
+def test_claimreview_feed_queries_do_not_grow_with_verdicts(client_for, reporter):
+    client = client_for(reporter)
+    for state in FINAL_STATES:
+        make_ticket(state)
+    few = _queries(client, "/api/v1/claimreviews/?page_size=100")
+    for _ in range(15):
+        for state in FINAL_STATES:
+            make_ticket(state)
+    assert _queries(client, "/api/v1/claimreviews/?page_size=100") == few
+
+
+def test_evidence_list_queries_do_not_grow_with_evidence(client_for, reporter, fact_checker):
     tag = Tag.objects.create(name="drones")
     client = client_for(reporter)
     ticket = _ticket_with_history(fact_checker, tag, items=3)

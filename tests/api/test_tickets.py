@@ -234,6 +234,7 @@ def test_filter_by_assignee_id_or_username(client_for, reporter, fact_checker):
     assert _ids(client, f"assignee={fact_checker.username}") == {mine.pk}
     assert _ids(client, "assignee=nobody-here") == set()
     assert _ids(client, "assignee=99999999999999999999999") == set()
+    assert _ids(client, "assignee=%C2%B2") == set()  # "²" is a digit to str.isdigit()
 
 
 def test_filter_by_claimant_substring_and_tag(client_for, reporter):

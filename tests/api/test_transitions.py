@@ -186,7 +186,7 @@ def test_version_is_required_in_the_body_or_if_match(client_for, fact_checker):
     assert "version" in error_of(response)["fields"]
 
 
-@pytest.mark.parametrize("if_match", ["three", '"1", "2"', "", "-1"])
+@pytest.mark.parametrize("if_match", ["three", '"1", "2"', "", "-1", "\u00b2"])
 def test_malformed_if_match_is_a_400(client_for, fact_checker, if_match):
     ticket = make_ticket()
     response = transition(
