@@ -276,7 +276,7 @@ class HttpClient:
         self.backoff_base = settings.FACTCHECK_HTTP_BACKOFF_BASE
         self.backoff_max = settings.FACTCHECK_HTTP_BACKOFF_MAX
         self.retry_after_max = settings.FACTCHECK_HTTP_RETRY_AFTER_MAX
-        self.max_redirects = settings.FACTCHECK_HTTP_MAX_REDIRECTS
+        self.max_redirects = max(0, settings.FACTCHECK_HTTP_MAX_REDIRECTS)
         self.rate_limit_max_wait = settings.FACTCHECK_RATE_LIMIT_MAX_WAIT
         self.allow_loopback = settings.FACTCHECK_SSRF_ALLOW_LOOPBACK
         self._limiter = limiter or shared_limiter()
