@@ -141,9 +141,10 @@ empty query parameters are refused (400), so a mistyped filter never silently ma
 
 **Errors** always have the body `{"error": {"status", "code", "message", "fields"}}`; `fields`
 names each offending input by its dotted path (`claim.text`, `tags.0`). 400 invalid input, 401,
-403, 404 (no such object, or not one you may see), 409 (stale version, action not allowed in the
-current state, no verdict yet), 413 (body over the size limit), 415 (not JSON), 429 (throttled;
-see `Retry-After`). Request bodies are closed: unknown fields are a 400.
+403, 404 (no such object, or not one you may see), 406 (an `Accept` header that rules out JSON),
+409 (stale version, action not allowed in the current state, no verdict yet), 413 (body over the
+size limit), 415 (not JSON), 429 (throttled; see `Retry-After`). Request bodies are closed:
+unknown fields are a 400.
 
 **ClaimReview rating scale.** ratingValue 1 = Debunked, 3 = Inconclusive, 5 = Corroborated
 (worstRating 1, bestRating 5); the verdict's name is in `alternateName`.

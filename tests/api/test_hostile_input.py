@@ -160,6 +160,13 @@ def test_a_method_the_endpoint_lacks_is_a_405_in_the_error_shape(client_for, rep
     assert "GET" in response["Allow"]
 
 
+def test_an_unacceptable_accept_header_is_a_406_in_json(client_for, reporter):
+    response = client_for(reporter).get("/api/v1/tickets/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 406
+    assert response["Content-Type"] == "application/json"
+    assert error_of(response)["code"] == "not_acceptable"
+
+
 def test_an_unknown_api_path_is_a_json_404(client_for, reporter):
     response = client_for(reporter).get("/api/v1/nothing-here/")
     assert response.status_code == 404
