@@ -37,6 +37,8 @@ def test_a_ticket_goes_from_claim_to_verdict_with_a_fact_checker_and_a_second_re
     )
     ticket_id = opened.json()["id"]
     checker = client_for(fact_checker)
+    jobs = checker.get(f"/api/v1/tickets/{ticket_id}/fetch-jobs/").json()["results"]
+    assert {job["status"] for job in jobs} <= {"queued", "skipped"} and len(jobs) == 6
 
     started = transition(checker, ticket_id, action="start_research", version=1)
     assert started.status_code == 200
