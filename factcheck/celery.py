@@ -14,7 +14,7 @@ app.autodiscover_tasks(["workers"])
 @app.on_after_configure.connect
 def _make_broker_folders(sender: Celery, **_: object) -> None:
     """The embedded broker keeps its messages in folders that must exist before the first send."""
-    for key in ("data_folder_in", "data_folder_out"):
+    for key in ("data_folder_in", "data_folder_out", "control_folder"):
         folder = sender.conf.broker_transport_options.get(key)
         if folder:
             os.makedirs(folder, exist_ok=True)

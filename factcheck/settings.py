@@ -155,6 +155,9 @@ else:
         }
     }
 
+# Benchmarks only: route the bare baseline views of bench/ under /bench/ (never in production).
+FACTCHECK_BENCH_VIEWS = env.bool("FACTCHECK_BENCH_VIEWS", default=False)
+
 # --- Workflow and publishing -------------------------------------------------------------------------
 
 FACTCHECK_REQUIRE_SECOND_REVIEWER = env.bool("FACTCHECK_REQUIRE_SECOND_REVIEWER", default=True)
@@ -255,6 +258,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(FACTCHECK_BROKER_DIR / "queue"),
         "data_folder_out": str(FACTCHECK_BROKER_DIR / "queue"),
         "processed_folder": str(FACTCHECK_BROKER_DIR / "processed"),
+        "control_folder": str(FACTCHECK_BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
