@@ -131,7 +131,7 @@ def up(args: argparse.Namespace) -> None:
     say("migrating the database")
     manage("migrate", "--no-input", "-v", "0", env=env)
     for username, role, password in DEMO_USERS:
-        flags = ["--superuser"] if role == "superuser" else ["--role", role]
+        flags = ["--role", "reviewer", "--superuser"] if role == "superuser" else ["--role", role]
         subprocess.run(
             [PY, "manage.py", "create_role_user", username, *flags, "--password", password],
             cwd=ROOT,

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -12,6 +13,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", HealthView.as_view(), name="healthz"),
 ]
+if settings.FACTCHECK_BENCH_VIEWS:
+    urlpatterns.append(path("bench/", include("bench.urls")))
 
 # JSON error bodies on API paths, Django's pages elsewhere.
 handler400 = "factcheck.http.errors.bad_request"
