@@ -127,7 +127,10 @@ def up(args: argparse.Namespace) -> None:
     ensure_venv("")
     VAR.mkdir(exist_ok=True)
     stub_port = free_port(args.stub_port)
+    web_port = free_port(args.port)
+    base = f"http://127.0.0.1:{web_port}"
     env = demo_env(args.live, stub_port)
+    env.setdefault("FACTCHECK_PUBLIC_BASE_URL", base)
     say("migrating the database")
     manage("migrate", "--no-input", "-v", "0", env=env)
     for username, role, password in DEMO_USERS:
@@ -181,13 +184,11 @@ def up(args: argparse.Namespace) -> None:
     procs.append(worker)
     say("loading the seed claims (their evidence fetch is queued for the worker)")
     manage("load_seeds", env=env)
-    web_port = free_port(args.port)
     web = subprocess.Popen(
         [PY, "manage.py", "runserver", f"127.0.0.1:{web_port}", "--noreload"], cwd=ROOT, env=env
     )
     procs.append(web)
     wait_for_port(web_port, web, "the web server")
-    base = f"http://127.0.0.1:{web_port}"
     lines = [
         "",
         "The fact-check service is running.",

@@ -259,6 +259,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(FACTCHECK_BROKER_DIR / "queue"),
         "processed_folder": str(FACTCHECK_BROKER_DIR / "processed"),
         "control_folder": str(FACTCHECK_BROKER_DIR / "control"),
+        "polling_interval": 0.2,
         "store_processed": False,
     }
 else:
