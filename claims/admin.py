@@ -544,7 +544,7 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         }
 
     def _may_fetch(self, request: HttpRequest, ticket: Ticket) -> bool:
-        return request.user.has_perm(evidence_services.FETCH_PERMISSION) and not ticket.is_final
+        return evidence_services.fetch_allowed(ticket=ticket, user=request.user)
 
     def get_urls(self) -> list:
         info = f"{self.opts.app_label}_{self.opts.model_name}"
@@ -615,16 +615,8 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         ticket = self._ticket_for_post(request, object_id)
         if isinstance(ticket, HttpResponse):
             return ticket
-        if not self._may_fetch(request, ticket):
-            self.message_user(
-                request,
-                "You may not fetch evidence for this ticket (a research role is needed, and the "
-                "ticket must not be decided).",
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(self._change_url(ticket))
         try:
-            jobs = evidence_services.fetch_jobs_queue(ticket=ticket, actor=request.user)
+            jobs = evidence_services.fetch_jobs_request(ticket_id=ticket.pk, actor=request.user)
         except DomainError as error:
             self.message_user(request, error_text(error), messages.ERROR)
         else:

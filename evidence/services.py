@@ -250,6 +250,23 @@ def fetch_jobs_queue(
     return jobs
 
 
+def fetch_allowed(*, ticket: Ticket, user: AbstractBaseUser) -> bool:
+    """Whether `user` may ask for the providers to run again on `ticket` now."""
+    return user.has_perm(FETCH_PERMISSION) and not ticket.is_final
+
+
+def fetch_jobs_request(
+    *, ticket_id: int, actor: AbstractBaseUser, providers: Iterable[str] | None = None
+) -> list[FetchJob]:
+    """A person asks for the providers (all, or some) to run again on a ticket. Research roles
+    only, and not on a decided ticket: its evidence is what the published verdict rests on."""
+    if not actor.has_perm(FETCH_PERMISSION):
+        raise PermissionDenied("Your role may not fetch evidence for a ticket.")
+    ticket = Ticket.objects.select_related("claim").get(pk=ticket_id)
+    _refuse_if_decided(ticket)
+    return fetch_jobs_queue(ticket=ticket, actor=actor, providers=providers)
+
+
 def evidence_urls(ticket_id: int) -> list[str]:
     """URLs of evidence added by people on a ticket (the archive provider looks them up too)."""
     return list(

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 
 from claims import selectors as ticket_selectors
 from claims.api.permissions import HasDeskRole
-from claims.errors import PermissionDenied
 from claims.models import Ticket
 from evidence import selectors, services
 from evidence.api.filters import EvidenceFilter
@@ -129,19 +128,21 @@ class TicketFetchView(_TicketScopedView):
         description="All providers, or those named in `providers`. Fact-checkers and reviewers. "
         "A provider already queued or running for the ticket is not queued twice: its current "
         "job is returned. A provider that cannot run (not configured, nothing to look up) gets a "
-        "job with status `skipped` and the reason in `last_error`.",
+        "job with status `skipped` and the reason in `last_error`. A decided ticket is not "
+        "fetched again (409 `transition_not_allowed`): reopen it first.",
         request=FetchRequestSerializer,
-        responses={202: FetchQueuedSerializer},
+        responses={
+            202: FetchQueuedSerializer,
+            409: DECIDED_CONFLICT,
+        },
         operation_id="tickets_fetch_create",
     )
     def post(self, request: Request, ticket_id: int) -> Response:
         body = FetchRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         ticket = self.ticket()
-        if not request.user.has_perm(services.FETCH_PERMISSION):
-            raise PermissionDenied("Your role may not queue evidence fetches.")
-        jobs = services.fetch_jobs_queue(
-            ticket=ticket, actor=request.user, providers=body.validated_data.get("providers")
+        jobs = services.fetch_jobs_request(
+            ticket_id=ticket.pk, actor=request.user, providers=body.validated_data.get("providers")
         )
         return Response(
             {"jobs": FetchJobSerializer(jobs, many=True).data}, status=status.HTTP_202_ACCEPTED
