@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -13,9 +14,6 @@ from django.utils import timezone
 from claims import workflow
 from claims.errors import InvalidInput, PermissionDenied, StaleVersion
 from claims.models import Claim, EventAction, Priority, Tag, Ticket, TicketEvent
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
 
 CLAIM_FIELDS = (
     "text",
@@ -218,12 +216,15 @@ def ticket_update(
         raise PermissionDenied("Your role may not edit tickets.")
     if priority is not None and priority not in Priority.values:
         raise InvalidInput("Invalid priority.", field_errors={"priority": ["Unknown priority."]})
-    with transaction.atomic():
-        ticket = (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("assignee")
-            .get(pk=ticket_id)
+    if isinstance(assignee, AbstractBaseUser) and not assignee.has_perm(
+        workflow.RESEARCH_PERMISSION
+    ):
+        raise InvalidInput(
+            "This user cannot work on tickets.",
+            field_errors={"assignee": ["Only fact-checkers and reviewers can be assigned."]},
         )
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
         if version is not None and ticket.version != version:
             raise StaleVersion(f"The ticket is now at version {ticket.version}.")
         changes: dict[str, Any] = {}
