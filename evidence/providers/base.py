@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from django.conf import settings
 
 if TYPE_CHECKING:
-    from workers.http import HttpClient
-
     from claims.models import Claim
+    from workers.http import HttpClient
 
 
 class ProviderError(Exception):
