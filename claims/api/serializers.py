@@ -12,6 +12,7 @@ from rest_framework import serializers
 from claims import workflow
 from claims.claimreview import CLAIMREVIEW_SCHEMA, claimreview_build
 from claims.models import Claim, Priority, Ticket, TicketEvent
+from claims.services import CLAIM_FIELDS
 from claims.workflow import Action, State, Verdict
 from evidence.api.serializers import EvidenceSerializer, FetchJobSerializer
 from factcheck.http.serializers import (
@@ -163,25 +164,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
-        fields = [
-            "id",
-            "text",
-            "claimant",
-            "claimed_at",
-            "source_url",
-            "language",
-            "place_name",
-            "latitude",
-            "longitude",
-            "bbox_west",
-            "bbox_south",
-            "bbox_east",
-            "bbox_north",
-            "event_start",
-            "event_end",
-            "tags",
-            "created_at",
-        ]
+        fields = ["id", *CLAIM_FIELDS, "tags", "created_at"]
         read_only_fields = fields
 
 

@@ -3,6 +3,7 @@ database. `workers.tasks` connects providers to `evidence.services`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -66,3 +67,19 @@ def configuration_gap(name: str) -> str:
     if "api_key" in conf and not conf["api_key"]:
         return "No API key configured for this provider."
     return ""
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """An ISO 8601 timestamp or date from a provider's payload, in UTC when it names no zone;
+    None for anything else (providers' dates are often missing or odd)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            parsed = dt.datetime.fromisoformat(text[:10])
+        except ValueError:
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

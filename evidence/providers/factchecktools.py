@@ -9,27 +9,21 @@ ClaimReview is one candidate, identified by its URL."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
 from evidence.models import Kind, Provider
 from evidence.providers._claim import claim_keywords
-from evidence.providers.base import Candidate, ProviderError, provider_settings
+from evidence.providers.base import (
+    Candidate,
+    ProviderError,
+    parse_timestamp,
+    provider_settings,
+)
 
 if TYPE_CHECKING:
     from claims.models import Claim
     from workers.http import HttpClient
-
-
-def _parse_date(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def api_error_message(text: str) -> str:
@@ -66,7 +60,7 @@ def parse_claims(data: Any) -> list[Candidate]:
                 url=url,
                 title=str(review.get("title") or f"{publisher_name}: {rating}"),
                 summary=f'{publisher_name} rated "{claim_text}"{said_by}: {rating}.',
-                observed_at=_parse_date(review.get("reviewDate")),
+                observed_at=parse_timestamp(review.get("reviewDate")),
                 metadata={
                     "publisher": publisher,
                     "textual_rating": rating,

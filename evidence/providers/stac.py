@@ -9,7 +9,6 @@ both sides, the configured collections, and `eo:cloud_cover` at most FACTCHECK_S
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,12 @@ from pystac_client.stac_api_io import StacApiIO
 from evidence.models import Kind, Provider
 from evidence.providers._applicability import needs_place
 from evidence.providers._claim import claim_bbox, claim_window
-from evidence.providers.base import Candidate, ProviderError, provider_settings
+from evidence.providers.base import (
+    Candidate,
+    ProviderError,
+    parse_timestamp,
+    provider_settings,
+)
 
 if TYPE_CHECKING:
     from claims.models import Claim
@@ -66,16 +70,6 @@ class HttpStacIO(StacApiIO):
         return response.text
 
 
-def _parse_datetime(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def _http_href(value: Any) -> str:
     return value if isinstance(value, str) and value.startswith(("http://", "https://")) else ""
 
@@ -104,7 +98,7 @@ def item_candidate(item: dict[str, Any], *, api_url: str) -> Candidate:
         box = tuple(float(v) for v in values)  # type: ignore[assignment]
     cloud = props.get("eo:cloud_cover")
     platform = props.get("platform") or collection
-    acquired = _parse_datetime(props.get("datetime") or props.get("start_datetime"))
+    acquired = parse_timestamp(props.get("datetime") or props.get("start_datetime"))
     # STAC common metadata may carry a title; otherwise say what and how cloudy.
     title = str(props.get("title") or f"{platform} scene {item_id}")
     if isinstance(cloud, int | float):

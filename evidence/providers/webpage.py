@@ -9,14 +9,13 @@ new evidence item (the id carries that hash), while a page that only changes its
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 from typing import TYPE_CHECKING, Any
 
 from evidence.models import Kind, Provider
 from evidence.providers._applicability import needs_source_url
-from evidence.providers.base import Candidate, ProviderError
+from evidence.providers.base import Candidate, ProviderError, parse_timestamp
 
 if TYPE_CHECKING:
     from claims.models import Claim
@@ -27,20 +26,6 @@ log = logging.getLogger(__name__)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 DIGEST_CHARS = 600
 _ARTICLE_TYPES = ("NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting", "WebPage")
-
-
-def _parse_date(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            parsed = dt.datetime.fromisoformat(text[:10])
-        except ValueError:
-            return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def _json_ld_article(structured: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
@@ -83,7 +68,7 @@ def page_metadata(html: str, *, url: str) -> dict[str, Any]:
     document = trafilatura.extract_metadata(html, default_url=url)
     text = trafilatura.extract(html, url=url, include_comments=False, include_tables=False) or ""
     found_date = htmldate.find_date(html, original_date=True, extensive_search=True)
-    published = _parse_date(article.get("datePublished")) or _parse_date(found_date)
+    published = parse_timestamp(article.get("datePublished")) or parse_timestamp(found_date)
     return {
         "title": _first(
             article.get("headline"),
@@ -91,7 +76,7 @@ def page_metadata(html: str, *, url: str) -> dict[str, Any]:
             document.title if document else "",
         ),
         "published": published,
-        "modified": _parse_date(article.get("dateModified")),
+        "modified": parse_timestamp(article.get("dateModified")),
         "author": _first(article.get("author"), document.author if document else ""),
         "site_name": _first(
             opengraph.get("og:site_name"),
