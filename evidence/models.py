@@ -109,7 +109,7 @@ class FetchStatus(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
-    SKIPPED = "skipped", "Skipped (provider not configured)"
+    SKIPPED = "skipped", "Skipped"  # the reason is in last_error
 
 
 ACTIVE_FETCH_STATUSES = (FetchStatus.QUEUED, FetchStatus.RUNNING)
