@@ -13,8 +13,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from claims.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
-from claims.models import EventAction, Ticket
-from claims.services import event_record
+from claims.models import EventAction, Ticket, TicketEvent
+from claims.services import event_build, event_record
 from evidence.models import ACTIVE_FETCH_STATUSES, Evidence, FetchJob, FetchStatus, Kind, Provider
 from evidence.providers.base import Candidate, configuration_gap
 
@@ -189,6 +189,49 @@ def _providers_requested(providers: Iterable[str] | None) -> list[str]:
     return requested
 
 
+def _jobs_planned(ticket: Ticket, names: Iterable[str], now: datetime) -> list[FetchJob]:
+    """Unsaved jobs for these providers: queued, or skipped with the reason they cannot run."""
+    from evidence.providers import registry
+
+    jobs = []
+    for name in names:
+        reason = configuration_gap(name) or registry.get(name).applies_to(ticket.claim)
+        jobs.append(
+            FetchJob(
+                ticket=ticket,
+                provider=name,
+                queued_at=now,
+                status=FetchStatus.SKIPPED if reason else FetchStatus.QUEUED,
+                last_error=reason,
+                finished_at=now if reason else None,
+            )
+        )
+    return jobs
+
+
+def _queued_event(
+    ticket: Ticket, actor: AbstractBaseUser | None, jobs: list[FetchJob]
+) -> TicketEvent | None:
+    """The unsaved "fetch queued" event for the jobs that will run, or None if none will."""
+    queued = [j.provider for j in jobs if j.status == FetchStatus.QUEUED]
+    if not queued:
+        return None
+    return event_build(
+        ticket=ticket,
+        action=EventAction.FETCH_QUEUED,
+        actor=actor,
+        note="Queued: " + ", ".join(queued),
+    )
+
+
+def _send_after_commit(jobs: list[FetchJob]) -> None:
+    from workers.dispatch import enqueue_fetch_fan_out
+
+    to_send = [j.pk for j in jobs if j.status == FetchStatus.QUEUED]
+    if to_send:
+        transaction.on_commit(lambda: enqueue_fetch_fan_out(to_send))
+
+
 def fetch_jobs_queue(
     *,
     ticket: Ticket,
@@ -199,9 +242,6 @@ def fetch_jobs_queue(
     transaction commits. A provider already queued or running for this ticket is not queued twice;
     its current job is returned. Providers that cannot run (no key, nothing to look up) get a job
     marked skipped with the reason, so the desk sees why."""
-    from evidence.providers import registry
-    from workers.dispatch import enqueue_fetch_jobs
-
     names = _providers_requested(providers)
     with transaction.atomic():
         active = {
@@ -210,24 +250,7 @@ def fetch_jobs_queue(
                 ticket=ticket, provider__in=names, status__in=ACTIVE_FETCH_STATUSES
             )
         }
-        now = timezone.now()
-        jobs: list[FetchJob] = []
-        new_jobs: list[FetchJob] = []
-        for name in names:
-            if name in active:
-                jobs.append(active[name])
-                continue
-            reason = configuration_gap(name) or registry.get(name).applies_to(ticket.claim)
-            job = FetchJob(
-                ticket=ticket,
-                provider=name,
-                queued_at=now,
-                status=FetchStatus.SKIPPED if reason else FetchStatus.QUEUED,
-                last_error=reason,
-                finished_at=now if reason else None,
-            )
-            jobs.append(job)
-            new_jobs.append(job)
+        new_jobs = _jobs_planned(ticket, [n for n in names if n not in active], timezone.now())
         try:
             with transaction.atomic():
                 FetchJob.objects.bulk_create(new_jobs)
@@ -238,16 +261,25 @@ def fetch_jobs_queue(
                     ticket=ticket, provider__in=names, status__in=ACTIVE_FETCH_STATUSES
                 )
             )
-        to_send = [j.pk for j in new_jobs if j.status == FetchStatus.QUEUED]
-        if to_send:
-            event_record(
-                ticket=ticket,
-                action=EventAction.FETCH_QUEUED,
-                actor=actor,
-                note="Queued: " + ", ".join(j.provider for j in new_jobs if j.pk in to_send),
-            )
-            transaction.on_commit(lambda: enqueue_fetch_jobs(to_send))
-    return jobs
+        event = _queued_event(ticket, actor, new_jobs)
+        if event is not None:
+            event.save()
+        _send_after_commit(new_jobs)
+    planned = {job.provider: job for job in new_jobs}
+    return [active.get(name) or planned[name] for name in names]
+
+
+def fetch_jobs_open(
+    *, ticket: Ticket, actor: AbstractBaseUser | None, providers: Iterable[str] | None = None
+) -> tuple[list[FetchJob], TicketEvent | None]:
+    """`fetch_jobs_queue` for a ticket created in the current transaction: it has no jobs yet, so
+    there is nothing to look up and no conflict to guard against; the jobs go in with one INSERT.
+    Returns them and the unsaved "fetch queued" event, for the caller to insert with its own
+    events. The jobs are sent once the transaction commits, with one broker message."""
+    jobs = _jobs_planned(ticket, _providers_requested(providers), timezone.now())
+    FetchJob.objects.bulk_create(jobs)
+    _send_after_commit(jobs)
+    return jobs, _queued_event(ticket, actor, jobs)
 
 
 def fetch_allowed(*, ticket: Ticket, user: AbstractBaseUser) -> bool:

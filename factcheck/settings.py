@@ -169,9 +169,16 @@ FACTCHECK_PUBLIC_BASE_URL = env.str(
 
 # --- REST API ---------------------------------------------------------------------------------------
 
+# How long an API token's user (and permissions) may be remembered in a web process; 0: look the
+# token up on every request. Changes made through the ORM take effect at once (see
+# factcheck.http.authentication); only changes that bypass it wait this long.
+FACTCHECK_AUTH_CACHE_SECONDS = env.int("FACTCHECK_AUTH_CACHE_SECONDS", default=30)
+if FACTCHECK_AUTH_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("FACTCHECK_AUTH_CACHE_SECONDS must be 0 or more.")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "factcheck.http.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -181,8 +188,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["factcheck.http.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "factcheck.http.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "factcheck.http.throttling.AnonRateThrottle",
+        "factcheck.http.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("FACTCHECK_THROTTLE_ANON", default="60/minute"),

@@ -41,6 +41,16 @@ def run_fetch_job(self: Task, job_id: int) -> str:
     return outcome.status
 
 
+@shared_task(
+    name="workers.fan_out_fetch_jobs", acks_late=True, reject_on_worker_lost=True, max_retries=0
+)
+def fan_out_fetch_jobs(job_ids: list[int]) -> int:
+    """One ticket's jobs, sent as one message when it opened: send one message per job. If this
+    worker dies half-way the message is redelivered and every job sent again; a job runs once all
+    the same (fetch_job_claim). Jobs not sent (the broker went away) stay queued for the sweep."""
+    return enqueue_fetch_jobs(job_ids)
+
+
 @shared_task(name="workers.requeue_stale_jobs")
 def requeue_stale_jobs(older_than_seconds: int | None = None) -> int:
     """Send again the fetch jobs nobody is working on (see fetch_jobs_requeue_stale). Beat runs it

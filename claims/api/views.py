@@ -142,9 +142,13 @@ class TicketViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
             tags=body.validated_data["tags"],
             priority=body.validated_data.get("priority", Priority.NORMAL),
         )
-        response = self._detail_response(ticket.pk, status.HTTP_201_CREATED)
-        response["Location"] = reverse("ticket-detail", kwargs={"pk": ticket.pk})
-        return response
+        # The service hands the ticket back with everything the detail shows: no need to re-read.
+        data = TicketDetailSerializer(ticket, context=self.get_serializer_context()).data
+        headers = {
+            "ETag": etag(ticket),
+            "Location": reverse("ticket-detail", kwargs={"pk": ticket.pk}),
+        }
+        return Response(data, status=status.HTTP_201_CREATED, headers=headers)
 
     @extend_schema(
         summary="A ticket with its claim, evidence, events, fetch jobs and allowed actions",

@@ -27,6 +27,9 @@ def _ticket_with_history(assignee, tag: Tag, items: int = 2) -> Ticket:
 
 
 def _queries(client, path: str) -> int:
+    """Queries of a request once the client's token is known (the first request of a token also
+    looks it up; factcheck.http.authentication remembers it)."""
+    assert client.get(path).status_code == 200
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
     assert response.status_code == 200
