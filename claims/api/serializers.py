@@ -20,6 +20,7 @@ from factcheck.http.serializers import (
     NOTE_MAX,
     FiniteFloatField,
     IntegerField,
+    ReadModelSerializer,
     SlugField,
     StrictSerializer,
     TextField,
@@ -158,7 +159,7 @@ def blank_url_field(help_text: str) -> serializers.CharField:
     return serializers.CharField(read_only=True, help_text=f"{help_text} Empty if none.")
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(ReadModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     source_url = blank_url_field("Where the claim was made or reported.")
 
@@ -168,7 +169,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TicketEventSerializer(serializers.ModelSerializer):
+class TicketEventSerializer(ReadModelSerializer):
     actor = serializers.CharField(
         source="actor_label",
         read_only=True,
@@ -187,7 +188,7 @@ class TicketEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(ReadModelSerializer):
     """A ticket as lists show it."""
 
     state = serializers.ChoiceField(choices=State.choices, read_only=True)

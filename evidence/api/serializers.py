@@ -8,6 +8,7 @@ from evidence.models import Evidence, FetchJob, Kind, Provider, Stance
 from factcheck.http.serializers import (
     LONG_TEXT_MAX,
     FiniteFloatField,
+    ReadModelSerializer,
     StrictSerializer,
     TextField,
     UrlField,
@@ -15,7 +16,7 @@ from factcheck.http.serializers import (
 )
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(ReadModelSerializer):
     added_by = UserRefSerializer(read_only=True, allow_null=True)
     added_by_label = serializers.CharField(
         read_only=True, help_text="The user who added it, or `worker:<provider>` for fetched items."
@@ -91,7 +92,7 @@ class EvidenceAssessSerializer(StrictSerializer):
     summary = TextField(max_length=LONG_TEXT_MAX, required=False, allow_blank=True)
 
 
-class FetchJobSerializer(serializers.ModelSerializer):
+class FetchJobSerializer(ReadModelSerializer):
     class Meta:
         model = FetchJob
         fields = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -46,7 +47,21 @@ class FiniteFloatField(serializers.FloatField):
         return value
 
 
-class UserRefSerializer(serializers.ModelSerializer):
+class ReadModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer that works its fields out from the model once per class. DRF inspects the
+    model and builds every field again each time a serializer is made (once per request and nested
+    serializer), which was a quarter of the time of opening a ticket. Each instance still gets its
+    own copies of the fields, bound to it."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        built = type(self).__dict__.get("_fields_built")
+        if built is None:
+            built = super().get_fields()
+            type(self)._fields_built = built  # type: ignore[attr-defined]
+        return copy.deepcopy(built)
+
+
+class UserRefSerializer(ReadModelSerializer):
     class Meta:
         model = get_user_model()
         fields = ["id", "username"]
