@@ -1,5 +1,5 @@
-"""Full-text search: PostgreSQL answers `q` from the GIN index made by claims.0003; SQLite falls back
-to a substring match."""
+"""Full-text search: PostgreSQL answers `q` from the GIN index on the claims' stored search vector
+(claims.0005); SQLite falls back to a substring match."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.db import connection
 
 from claims import selectors
 from claims.api.filters import TicketFilter
-from claims.models import Ticket
+from claims.models import Claim, Ticket
 from tests.api.conftest import make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -30,14 +30,31 @@ def _plan(queryset) -> str:
 
 
 @postgresql_only
-def test_the_search_index_exists_on_claims():
+def test_the_search_index_exists_on_the_claims_search_vector():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexdef FROM pg_indexes WHERE indexname = %s", [selectors.SEARCH_INDEX_NAME]
         )
         (definition,) = cursor.fetchone()
-    assert "USING gin" in definition
-    assert "to_tsvector('simple'::regconfig" in definition
+        cursor.execute(
+            "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d JOIN pg_attribute a "
+            "ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+            "WHERE d.adrelid = 'claims_claim'::regclass AND a.attname = 'search_vector'"
+        )
+        (generated,) = cursor.fetchone()
+    assert "USING gin (search_vector)" in definition
+    assert "to_tsvector('simple'::regconfig" in generated
+    assert "text" in generated and "claimant" in generated
+
+
+@postgresql_only
+def test_the_search_vector_follows_the_claims_text():
+    ticket = make_ticket(text="Ninety-one drones were shot down.", claimant="A minister")
+    Claim.objects.filter(pk=ticket.claim_id).update(text="A grain deal was signed.")
+    found = selectors.ticket_search(Ticket.objects.all(), q="grain")
+    assert list(found) == [ticket]
+    assert not selectors.ticket_search(Ticket.objects.all(), q="drones").exists()
+    assert list(selectors.ticket_search(Ticket.objects.all(), q="minister")) == [ticket]
 
 
 @postgresql_only
