@@ -25,7 +25,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from claims import services, workflow
+from claims import selectors, services, workflow
 from claims.errors import DomainError, InvalidInput
 from claims.forms import TicketChangeForm, TicketOpenForm, TransitionForm, form_errors_from_domain
 from claims.models import Claim, Tag, Ticket, TicketEvent
@@ -242,9 +242,10 @@ class ClaimantListFilter(admin.SimpleListFilter):
     max_choices = 200
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        # Every claim has its ticket (ticket_open makes both), so no join: the first distinct names
+        # come straight off the claimant index instead of from a sort of every ticket's claim.
         names = (
-            Claim.objects.filter(ticket__isnull=False)
-            .order_by("claimant")
+            Claim.objects.order_by("claimant")
             .values_list("claimant", flat=True)
             .distinct()[: self.max_choices]
         )
@@ -306,12 +307,16 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         ("assignee", admin.RelatedOnlyFieldListFilter),
         ClaimantListFilter,
         "priority",
-        ("claim__tags", admin.RelatedOnlyFieldListFilter),
+        # Every tag, not only those some ticket carries: finding those means joining every ticket.
+        ("claim__tags", admin.RelatedFieldListFilter),
     )
     list_select_related = ("claim", "assignee")
     search_fields = ("claim__text", "claim__claimant")
+    search_help_text = "Words of the claim's text or claimant (the API's full-text search)."
     ordering = ("-created_at", "-id")
     date_hierarchy = "created_at"
+    # The paginator counts the filtered list; counting every ticket as well is one more full scan.
+    show_full_result_count = False
     readonly_fields = CLAIM_DISPLAY_FIELDS + WORKFLOW_DISPLAY_FIELDS + RECORD_DISPLAY_FIELDS
     inlines = (EvidenceInline, EvidenceAddInline, FetchJobInline, TicketEventInline)
 
@@ -387,6 +392,15 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
         return super().get_queryset(request).select_related("claim", "assignee")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Ticket], search_term: str
+    ) -> tuple[QuerySet[Ticket], bool]:
+        """The API's search (the full-text index on PostgreSQL), not a substring scan of every
+        claim."""
+        if not search_term.strip():
+            return queryset, False
+        return selectors.ticket_search(queryset, q=search_term), False
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[str, dict]]:
         desk: tuple[str, ...] = ("assignee", "priority")
