@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import BooleanField, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from claims.models import Claim, Tag, Ticket, TicketEvent
+from claims.models import Tag, Ticket, TicketEvent
 from claims.workflow import FINAL_STATES
 
 if TYPE_CHECKING:
@@ -26,14 +26,16 @@ if TYPE_CHECKING:
 
 VIEW_PERMISSION = "claims.view_ticket"
 
-# Full-text search reads the stored column claims_claim.search_vector, which PostgreSQL computes as
+# Full-text search reads the ticket's own column claims_ticket.search_vector: its claim's
 #     to_tsvector('simple', coalesce(text, '') || ' ' || coalesce(claimant, ''))
-# and which the GIN index claim_search_vector_idx covers (migration claims.0005; the ORM does not
-# know the column). tests/api/test_search_index.py checks the query plan.
+# kept by triggers and covered by the GIN index ticket_search_vector_idx (migration claims.0006;
+# the ORM does not know the column). On the ticket, a search filters the rows the list is ordered
+# by, with no join per candidate. tests/api/test_search_index.py checks the query plan.
 # 'simple' does no stemming: claims come in many languages, and a wrong stemmer is worse than none.
 SEARCH_CONFIG = "simple"
-SEARCH_INDEX_NAME = "claim_search_vector_idx"
-_CLAIM_MATCHES = "search_vector @@ websearch_to_tsquery(%s::regconfig, %s)"
+SEARCH_INDEX_NAME = "ticket_search_vector_idx"
+# The base table of a Ticket queryset always goes by its own name.
+_TICKET_MATCHES = '"claims_ticket"."search_vector" @@ websearch_to_tsquery(%s::regconfig, %s)'
 
 
 def may_view_tickets(user: User) -> bool:
@@ -111,14 +113,14 @@ def ticket_search(
     """Tickets whose claim text or claimant match `q`.
 
     PostgreSQL: full-text search (web search syntax: words, "quoted phrases", -excluded, or),
-    served by the GIN index on the claims' stored search vector. Elsewhere: a case-insensitive
+    served by the GIN index on the tickets' search vector. Elsewhere: a case-insensitive
     substring match.
     """
     vendor = vendor or connection.vendor
     if vendor == "postgresql":
         # A constant SQL text; the search words travel as a parameter.
-        matches = RawSQL(_CLAIM_MATCHES, (SEARCH_CONFIG, q), output_field=BooleanField())  # noqa: S611
-        return queryset.filter(claim__in=Claim.objects.filter(matches).values("pk"))
+        matches = RawSQL(_TICKET_MATCHES, (SEARCH_CONFIG, q), output_field=BooleanField())  # noqa: S611
+        return queryset.filter(matches)
     return queryset.filter(Q(claim__text__icontains=q) | Q(claim__claimant__icontains=q))
 
 
