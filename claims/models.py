@@ -172,6 +172,11 @@ class Ticket(TicketWorkflow, FSMModelMixin, models.Model):
             models.Index(fields=["assignee", "-created_at"], name="ticket_assignee_created_idx"),
             models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
             models.Index(fields=["-decided_at", "-id"], name="ticket_decided_idx"),
+            # The list's other orderings (`ordering=priority|updated`, either direction).
+            models.Index(
+                fields=["-priority", "-created_at", "-id"], name="ticket_priority_created_idx"
+            ),
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(
