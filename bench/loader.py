@@ -2,9 +2,9 @@
 with COPY, with a progress bar. A million claims and tickets load in a few minutes.
 
 Tickets get realistic states (most open, a quarter decided), assignees, reporters and opening times
-spread over two years in id order, as if opened one after another. The rows are consistent with
-every constraint; the foreign-key triggers are skipped while loading (session_replication_role),
-which only saves time, and the tables are analysed afterwards so the planner knows them.
+spread over two years in id order, as if opened one after another. The rows go through every
+constraint and trigger (the tickets' search vectors are filled by one), and the tables are
+analysed afterwards so the planner knows them.
 
 Used by the scale and admin sections:  load_to(total, ...)  tops the tables up to `total` claims.
 """
@@ -183,23 +183,17 @@ def load_to(total: int, *, total_planned: int, seed: int = 1) -> dict[str, float
     rng = random.Random(seed + first)
     progress = Progress(count, f"loading claims {first:,}..{total:,}")
     raw = connection.connection  # psycopg connection: COPY streams through it
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-    try:
-        for start in range(first, total + 1, CHUNK):
-            n = min(CHUNK, total + 1 - start)
-            claims, tickets, claim_tags = _rows(start, n, total_planned, maker, people, tags, rng)
-            with raw.cursor() as cur:
-                with cur.copy(f"COPY claims_claim ({CLAIM_COLUMNS}) FROM STDIN") as copy:
-                    copy.write("".join(claims))
-                with cur.copy(f"COPY claims_ticket ({TICKET_COLUMNS}) FROM STDIN") as copy:
-                    copy.write("".join(tickets))
-                with cur.copy("COPY claims_claim_tags (claim_id, tag_id) FROM STDIN") as copy:
-                    copy.write("".join(claim_tags))
-            progress.advance(n)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = origin")
+    for start in range(first, total + 1, CHUNK):
+        n = min(CHUNK, total + 1 - start)
+        claims, tickets, claim_tags = _rows(start, n, total_planned, maker, people, tags, rng)
+        with raw.transaction(), raw.cursor() as cur:
+            with cur.copy(f"COPY claims_claim ({CLAIM_COLUMNS}) FROM STDIN") as copy:
+                copy.write("".join(claims))
+            with cur.copy(f"COPY claims_ticket ({TICKET_COLUMNS}) FROM STDIN") as copy:
+                copy.write("".join(tickets))
+            with cur.copy("COPY claims_claim_tags (claim_id, tag_id) FROM STDIN") as copy:
+                copy.write("".join(claim_tags))
+        progress.advance(n)
     seconds = progress.finish()
     analysed = time.monotonic()
     with connection.cursor() as cursor:

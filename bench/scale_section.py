@@ -47,7 +47,7 @@ def search_terms() -> dict[str, str]:
 
 def filters(people: loader.People) -> dict[str, str]:
     common_claimant = claimants()[0].split(",")[0].split()[-1]
-    rare_claimant = claimants()[1500].split(",")[0].split()[-1]
+    rare_claimant = claimants()[300].split(",")[0].split()[-1]
     return {
         "none": "",
         "state": "state=researching",
