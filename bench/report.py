@@ -84,19 +84,25 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     scale = results.get("scale")
     if scale:
         sizes = scale["sizes"]
+        # An empty page runs one query fewer (nothing to prefetch tags for): compare pages that
+        # show tickets.
         counts = {
-            name: {size: sizes[size]["queries"][name]["queries"] for size in sizes}
+            name: {
+                size: sizes[size]["queries"][name]["queries"]
+                for size in sizes
+                if sizes[size]["queries"][name].get("results", 1)
+            }
             for name in next(iter(sizes.values()))["queries"]
         }
-        constant = all(len(set(by_size.values())) == 1 for by_size in counts.values())
+        constant = all(len(set(by_size.values())) <= 1 for by_size in counts.values())
         details = {sizes[s]["detail_queries"] for s in sizes}
         list_counts = sorted({c for by_size in counts.values() for c in by_size.values()})
         rows.append(
             (
                 "List and detail: queries per request at every size",
                 "constant",
-                f"list {', '.join(map(str, list_counts))} (by query, same at "
-                f"{', '.join(f'{int(s):,}' for s in sizes)}); detail "
+                f"list {', '.join(map(str, list_counts))} (each query the same at "
+                f"{', '.join(f'{int(s):,}' for s in sizes)}, pages with tickets); detail "
                 f"{', '.join(map(str, sorted(details)))}",
                 _met(constant and len(details) == 1),
             )

@@ -112,6 +112,7 @@ def query_profile(path: str, token: str) -> dict[str, Any]:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
     assert response.status_code == 200, response.content
+    found = len(response.json()["results"])
     main = [
         q["sql"]
         for q in captured.captured_queries
@@ -125,6 +126,7 @@ def query_profile(path: str, token: str) -> dict[str, Any]:
     text = "\n".join(plan)
     return {
         "queries": len(captured),
+        "results": found,
         "plan": plan,
         "indexes": sorted(
             set(re.findall(r"(?:Scan|Scan Backward) (?:using|on) (\w+_(?:idx|key|pkey))", text))
