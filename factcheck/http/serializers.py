@@ -47,6 +47,17 @@ class FiniteFloatField(serializers.FloatField):
         return value
 
 
+# Fields that hold other fields (or reach the request through their parents) are deep-copied.
+_DEEP_COPIED = (serializers.BaseSerializer, serializers.ManyRelatedField, serializers.RelatedField)
+
+
+def _field_copy(field: serializers.Field) -> serializers.Field:
+    """A plain field's own state is its binding (name, parent, source), which bind() sets on the
+    copy; the rest (choices, error messages) is read-only and may be shared. DRF's deepcopy would
+    run the field's __init__ again."""
+    return copy.deepcopy(field) if isinstance(field, _DEEP_COPIED) else copy.copy(field)
+
+
 class ReadModelSerializer(serializers.ModelSerializer):
     """A ModelSerializer that works its fields out from the model once per class. DRF inspects the
     model and builds every field again each time a serializer is made (once per request and nested
@@ -58,7 +69,7 @@ class ReadModelSerializer(serializers.ModelSerializer):
         if built is None:
             built = super().get_fields()
             type(self)._fields_built = built  # type: ignore[attr-defined]
-        return copy.deepcopy(built)
+        return {name: _field_copy(field) for name, field in built.items()}
 
 
 class UserRefSerializer(ReadModelSerializer):
