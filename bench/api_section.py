@@ -220,6 +220,7 @@ def run(*, quick: bool) -> dict[str, Any]:
     endpoints = {
         "api_create": ("/api/v1/tickets/", bodies, token),
         "bare_insert": ("/bench/rows/insert", bodies, ""),
+        "drf_insert": ("/bench/rows/drf-insert", bodies, token),
         "api_list": ("/api/v1/tickets/", None, token),
         "bare_select": ("/bench/rows/", None, ""),
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.scale_section import plan_indexes
+
 CLIENTS = ("1", "16", "64")
 CREATION_RATIO_TARGET = 0.5
 P99_OVER_P50_TARGET = 10.0
@@ -172,6 +174,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 API_LABELS = {
     "api_create": "API: POST /api/v1/tickets/ (token)",
     "bare_insert": "bare Django view: INSERT one row (raw cursor)",
+    "drf_insert": "plain DRF view: token auth, serializer, same INSERT",
     "pg_insert": "pgbench: INSERT one row",
     "api_list": "API: GET /api/v1/tickets/ (25 tickets)",
     "bare_select": "bare Django view: SELECT 25 rows (raw cursor)",
@@ -182,6 +185,8 @@ API_LABELS = {
 def api_section(api: dict[str, Any]) -> str:
     rows = []
     for name, label in API_LABELS.items():
+        if name not in api["results"]:
+            continue
         by_clients = api["results"][name]
         for clients in CLIENTS:
             r = by_clients[clients]
@@ -196,11 +201,14 @@ def api_section(api: dict[str, Any]) -> str:
                 ]
             )
     ratios = []
+    has_drf = "drf_insert" in api["results"]
     for clients in CLIENTS:
+        drf = _paired_ratio(api, ("drf_insert", "bare_insert"), clients) if has_drf else None
         ratios.append(
             [
                 clients,
                 _f((_paired_ratio(api, ("api_create", "bare_insert"), clients) or 0) * 100) + "%",
+                _f(drf * 100 if drf else None) + "%",
                 _f((_paired_ratio(api, ("api_create", "pg_insert"), clients) or 0) * 100, 2) + "%",
                 _f((_paired_ratio(api, ("api_list", "bare_select"), clients) or 0) * 100) + "%",
                 _f((_paired_ratio(api, ("api_list", "pg_select"), clients) or 0) * 100, 2) + "%",
@@ -219,7 +227,7 @@ sync workers (2 x cores + 1), `DJANGO_DEBUG=false`, PostgreSQL and Redis. The lo
 
 Ratios, each the median over runs of the ratio measured within one run:
 
-{_table(["clients", "creation / bare insert", "creation / pgbench insert", "list / bare select", "list / pgbench select"], ratios)}
+{_table(["clients", "creation / bare insert", "plain DRF insert / bare insert", "creation / pgbench insert", "list / bare select", "list / pgbench select"], ratios)}
 
 One ticket creation runs {profile["create_queries"]} SQL statements and {profile["create_publishes"]}
 broker publish(es) once its token is known; one list request runs {profile["list_queries"]}.
@@ -306,7 +314,8 @@ def scale_section(scale: dict[str, Any]) -> str:
         for size in sizes:
             r = sizes[size]["queries"][name]
             row += [_f(r["p50_ms"]), _f(r["p95_ms"]), str(r["queries"])]
-        row.append(", ".join(sizes[largest]["queries"][name]["indexes"]) or "(sequential scan)")
+        plan = "\n".join(sizes[largest]["queries"][name]["plan"])
+        row.append(", ".join(plan_indexes(plan)) or "(no index)")
         rows.append(row)
     pooled = [
         [

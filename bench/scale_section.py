@@ -101,6 +101,14 @@ def timed(client: Client, path: str, count: int) -> list[float]:
     return times
 
 
+INDEX_IN_PLAN = re.compile(r"(?:Index Scan|Index Only Scan)(?: Backward)? (?:using|on) (\w+)")
+
+
+def plan_indexes(plan: str) -> list[str]:
+    """The indexes a plan reads (plain, index-only and bitmap index scans)."""
+    return sorted(set(INDEX_IN_PLAN.findall(plan)))
+
+
 def query_profile(path: str, token: str) -> dict[str, Any]:
     """Queries of one request, and the plan of its main SELECT (the one over claims_ticket)."""
     from django.db import connection
@@ -128,9 +136,7 @@ def query_profile(path: str, token: str) -> dict[str, Any]:
         "queries": len(captured),
         "results": found,
         "plan": plan,
-        "indexes": sorted(
-            set(re.findall(r"(?:Scan|Scan Backward) (?:using|on) (\w+_(?:idx|key|pkey))", text))
-        ),
+        "indexes": plan_indexes(text),
         "execution_ms": float(m.group(1))
         if (m := re.search(r"Execution Time: ([\d.]+)", text))
         else None,

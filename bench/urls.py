@@ -6,5 +6,6 @@ from bench import views
 
 urlpatterns = [
     path("rows/insert", views.insert_row, name="bench-insert"),
+    path("rows/drf-insert", views.DrfInsertView.as_view(), name="bench-drf-insert"),
     path("rows/", views.select_rows, name="bench-select"),
 ]
