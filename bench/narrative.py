@@ -32,7 +32,7 @@ CHANGES = """\
 ## What was changed for performance
 
 Opening a ticket (`POST /api/v1/tickets/`) went from 31 SQL statements and 6 broker publishes
-(40 tickets/s at 16 clients, 4% of the bare view) to 6 statements and 1 publish (~190/s, 16%):
+(40 tickets/s at 16 clients, 4% of the bare view) to 6 statements and 1 publish (~180/s, 16%):
 
 - **Token lookups remembered** (`factcheck/http/authentication.py`): the token's user and its
   permissions are kept in the web process for `FACTCHECK_AUTH_CACHE_SECONDS` (default 30), checked
@@ -79,7 +79,7 @@ Search and lists at scale:
 - **Indexes for the list's other orderings** (`ordering=priority`, `updated`: 950 ms → 0.2 ms at
   1M), a **trigram index** for the `claimant` substring filter (a rare claimant: 260 ms → 4 ms), and
   the `tag` filter as EXISTS instead of a join (30 → 20 ms), migrations `claims.0007`, `0008`.
-- **The admin's ticket list** (`claims/admin.py`, 220 ms → 77 ms at 100k tickets, 10 → 9 queries):
+- **The admin's ticket list** (`claims/admin.py`, 220 ms → 60 ms at 100k tickets, 10 → 7 queries):
   claimant choices straight off the claimant index (no join with every ticket), every tag offered
   as a filter choice (finding the tags some ticket carries joined every ticket),
   `show_full_result_count = False` (no second COUNT), search through the same full-text index as
@@ -122,8 +122,9 @@ REMAINS = """\
   What is left to take out is not a query or a round trip too many but the framework itself:
   reaching 50% would mean writing the ticket with hand-built SQL in one statement and the answer
   with a hand-built dict, outside the service layer and the serializers this codebase is built on.
-  Not done. (A plain DRF create of one row with token auth is itself at ~40% of the bare view; a
-  ticket is ten rows.) The other API figures: p99 stays within 1.4x the p50 at 16 clients.
+  Not done. For scale, the plain DRF view of section 1 (DRF's token authentication, a serializer
+  for the same fields, one raw INSERT, a small answer) reaches ~37% of the bare view on its own;
+  opening a ticket is at ~44% of that while writing ten rows. p99 stays within 1.4x the p50.
 - **Celery round trip at ~5.8x the raw Redis round trip (target 5x).** The raw baseline is two
   Redis round trips (LPUSH, the echo process's BRPOP and LPUSH, BRPOP) and almost no Python. A
   Celery task in the critical path costs the publish (0.3 ms of Python: building the message,

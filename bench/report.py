@@ -409,17 +409,17 @@ def machine_section(m: dict[str, Any]) -> str:
 def render(results: dict[str, Any]) -> str:
     from bench.narrative import CHANGES, HOW, REMAINS
 
-    quick = any(results.get(s, {}).get("quick") for s in ("api", "workers", "scale", "admin"))
-    when = max(
-        (results[s]["finished_at"] for s in ("api", "workers", "scale", "admin") if s in results),
-        default="?",
+    sections = [s for s in ("api", "workers", "scale", "admin") if s in results]
+    quick = any(results[s].get("quick") for s in sections)
+    timing = "; ".join(
+        f"{s}: {_f(results[s].get('section_seconds', 0) / 60, 1)} min, "
+        f"finished {results[s]['finished_at']}"
+        for s in sections
     )
     parts = [
         "# Performance",
         "",
-        f"Written by `.venv/bin/python -m bench run{' --quick' if quick else ''}` "
-        f"(finished {when}; the whole run took "
-        f"{_f(results['machine'].get('bench_wall_seconds', 0) / 60, 0)} min). "
+        f"Written by `.venv/bin/python -m bench run{' --quick' if quick else ''}` ({timing}). "
         + (
             "**A quick run: shorter runs, smaller data; not the reference figures.**"
             if quick
