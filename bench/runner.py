@@ -148,6 +148,8 @@ def run_section(name: str, *, quick: bool) -> dict[str, Any]:
 def run(*, only: list[str], quick: bool, keep_databases: bool) -> int:
     preflight()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
+    for old_log in LOG_DIR.glob("*.log"):  # the previous run's process logs
+        old_log.unlink()
     results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results["machine"] = machine()
     started = time.monotonic()
