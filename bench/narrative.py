@@ -90,8 +90,8 @@ Workers:
 
 - **One TLS context per process** (`workers/http.py`): httpx built a new SSL context, loading the CA
   bundle, for every client, and every job makes one or two: that was more than half of a job's
-  CPU time. A job now costs ~15 ms of CPU instead of ~40, and 1,000 tickets take 1.3x the ideal
-  instead of ~3x.
+  CPU time. A job now costs ~15 ms of CPU instead of ~40 (a quick run of 100 tickets went from
+  ~2.8x the ideal to ~1.4x; 1,000 tickets now take 1.3x).
 - **Threads for I/O-bound fetching**: the benchmark runs `celery worker -P threads -c 16` (two
   such processes): a job spends almost all its time waiting for the provider, so a thread is the
   right unit of concurrency. Production's compose file still runs `--concurrency 8` prefork

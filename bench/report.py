@@ -328,7 +328,13 @@ def scale_section(scale: dict[str, Any]) -> str:
         for size in sizes
     ]
     examples = []
-    for name in ("q: rank 1 word", "q: rank 3000 word", "q: phrase", "list: tag"):
+    for name in (
+        "q: rank 1 word",
+        "q: rank 3000 word",
+        "q: rank 10000 word",
+        "q: phrase",
+        "list: state + tag",
+    ):
         row = sizes[largest]["queries"].get(name)
         if row and row["plan"]:
             plan = "\n".join(row["plan"])
