@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the benchmarks and write docs/PERFORMANCE.md")
-    run.add_argument("--quick", action="store_true", help="a few minutes instead of ~40")
+    run.add_argument("--quick", action="store_true", help="~5 minutes instead of ~20")
     run.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     run.add_argument(
         "--keep-databases", action="store_true", help="leave the bench databases in place"

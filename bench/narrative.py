@@ -5,7 +5,7 @@ HOW = """\
 ## How to run it
 
     .venv/bin/pip install -e '.[bench]'     # the profilers (pyinstrument, py-spy); nothing else needed
-    .venv/bin/python -m bench run           # everything, ~40 min; writes this page
+    .venv/bin/python -m bench run           # everything, ~20 min on 2 cores; writes this page
     .venv/bin/python -m bench run --quick   # a few minutes: shorter runs, 100 tickets, up to 100k claims
     .venv/bin/python -m bench run --only api,admin   # some sections (the others' last results stay)
     .venv/bin/python -m bench report        # this page again from var/bench/results.json
