@@ -42,26 +42,10 @@ def actor_label(actor: AbstractBaseUser | None, *, worker: str = "") -> str:
     return f"worker:{worker}" if worker else "system"
 
 
-def event_record(
-    *,
-    ticket: Ticket,
-    action: str,
-    actor: AbstractBaseUser | None = None,
-    worker: str = "",
-    note: str = "",
-    from_state: str = "",
-    to_state: str = "",
-) -> TicketEvent:
-    """Append one row to the ticket's audit trail. Call inside the transaction that made the change."""
-    event = event_build(
-        ticket=ticket,
-        action=action,
-        actor=actor,
-        worker=worker,
-        note=note,
-        from_state=from_state,
-        to_state=to_state,
-    )
+def event_record(*, ticket: Ticket, action: str, **details: Any) -> TicketEvent:
+    """Append one row to the ticket's audit trail (`details`: those of `event_build`). Call inside
+    the transaction that made the change."""
+    event = event_build(ticket=ticket, action=action, **details)
     event.save()
     return event
 
