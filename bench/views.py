@@ -23,23 +23,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from claims.services import CLAIM_FIELDS
+
 TABLE = "bench_claim_row"
-COLUMNS = (
-    "text",
-    "claimant",
-    "claimed_at",
-    "source_url",
-    "language",
-    "place_name",
-    "latitude",
-    "longitude",
-    "bbox_west",
-    "bbox_south",
-    "bbox_east",
-    "bbox_north",
-    "event_start",
-    "event_end",
-)
+COLUMNS = CLAIM_FIELDS
 # The same columns and types as claims_claim, so a row is as wide as a claim.
 CREATE_TABLE = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
