@@ -4,7 +4,7 @@
     python3 dev.py up     virtualenv, install, migrate, seed claims, demo logins, then the web
                           server, a Celery worker (with beat) and, unless --live, the local stub
                           services the offline demo fetches its sample evidence from
-    python3 dev.py test   virtualenv, install, lint, migration check, the test suite on
+    python3 dev.py test   virtualenv, install, lint, import layers, migration check, the test suite on
                           PostgreSQL and Redis
 
 Only the standard library is used here: this file runs before anything is installed.
@@ -240,6 +240,8 @@ def test(args: argparse.Namespace) -> None:
     say("lint and formatting")
     run(BIN / "ruff", "check", ".", env=env)
     run(BIN / "ruff", "format", "--check", ".", env=env)
+    say("import layers (import-linter contracts in pyproject.toml)")
+    run(BIN / "lint-imports", env=env)
     say("migrations are complete")
     manage("makemigrations", "--check", "--dry-run", env={**env, "DJANGO_DEBUG": "true"})
     say("the test suite (PostgreSQL, Redis, real worker processes)")

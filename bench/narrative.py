@@ -42,7 +42,7 @@ Opening a ticket (`POST /api/v1/tickets/`) went from 31 SQL statements and 6 bro
   or a deactivated user is refused at the next request in every process. Only changes that bypass
   the ORM's signals (`QuerySet.update()`, raw SQL) wait for the lifetime. Saves 3 queries.
 - **The throttle counts in O(1)** (`factcheck/http/throttling.py`): DRF's rates and scopes, but the
-  shared GCRA limiter of `workers/ratelimit.py` (one atomic Redis call) instead of DRF's list of
+  shared GCRA limiter of `factcheck/ratelimit.py` (one atomic Redis call) instead of DRF's list of
   request times, which it unpickles, trims and pickles again on every request.
 - **`ticket_open` does less**: `full_clean(validate_constraints=False)` (Claim.clean() checks the
   same rules with field messages and the database enforces them; Django ran one query per check

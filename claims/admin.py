@@ -26,59 +26,21 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from claims import selectors, services, workflow
-from claims.errors import DomainError, InvalidInput
 from claims.forms import TicketChangeForm, TicketOpenForm, TransitionForm, form_errors_from_domain
 from claims.models import Claim, Tag, Ticket, TicketEvent
 from evidence import services as evidence_services
 from evidence.models import Evidence, FetchJob
+from factcheck.admin import (
+    EXCERPT_LENGTH,
+    URL_FIELD_OVERRIDES,
+    DomainErrorsAsMessagesMixin,
+    ReadOnlyAdminMixin,
+    error_text,
+)
+from factcheck.errors import DomainError, InvalidInput
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-
-EXCERPT_LENGTH = 90
-# Django 6 changes URLField's default scheme; say which one we mean now.
-URL_FIELD_OVERRIDES: dict[Any, dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
-
-
-def error_text(error: DomainError) -> str:
-    """One line for an admin message: the service's message and its field errors."""
-    details = "; ".join(
-        f"{field}: {' '.join(messages_)}" for field, messages_ in error.field_errors.items()
-    )
-    return f"{error.message} ({details})" if details else error.message
-
-
-class ReadOnlyAdminMixin:
-    """For records that only services and workers write: viewable, never added, changed or
-    deleted through the admin (for superusers too)."""
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class DomainErrorsAsMessagesMixin:
-    """A service refusing a save becomes an error message on the same page. The exception leaves
-    the admin's transaction first, so whatever the submission had already written is undone."""
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
-        except DomainError as error:
-            self.message_user(request, error_text(error), messages.ERROR)  # type: ignore[attr-defined]
-            return HttpResponseRedirect(request.get_full_path())
-
 
 # --- Inlines on the ticket page ---------------------------------------------------------------------
 

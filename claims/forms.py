@@ -7,10 +7,10 @@ from typing import Any
 from django import forms
 from django.contrib.admin import widgets
 
-from claims.errors import DomainError
 from claims.models import Priority, Ticket
 from claims.services import CLAIM_FIELDS
 from claims.workflow import Action, Verdict
+from factcheck.errors import DomainError
 
 
 def form_errors_from_domain(form: forms.Form, error: DomainError, *, prefix: str = "") -> None:

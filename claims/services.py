@@ -12,9 +12,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from claims import workflow
-from claims.errors import InvalidInput, PermissionDenied, StaleVersion
+from claims.audit import event_build, event_record
 from claims.models import Claim, EventAction, Priority, Tag, Ticket, TicketEvent
 from claims.selectors import ticket_relations_loaded
+from factcheck.errors import InvalidInput, PermissionDenied, StaleVersion
 
 CLAIM_FIELDS = (
     "text",
@@ -34,42 +35,6 @@ CLAIM_FIELDS = (
 )
 OPEN_PERMISSION = "claims.add_ticket"
 EDIT_PERMISSION = "claims.change_ticket"
-
-
-def actor_label(actor: AbstractBaseUser | None, *, worker: str = "") -> str:
-    if actor is not None and actor.pk:
-        return actor.get_username()
-    return f"worker:{worker}" if worker else "system"
-
-
-def event_record(*, ticket: Ticket, action: str, **details: Any) -> TicketEvent:
-    """Append one row to the ticket's audit trail (`details`: those of `event_build`). Call inside
-    the transaction that made the change."""
-    event = event_build(ticket=ticket, action=action, **details)
-    event.save()
-    return event
-
-
-def event_build(
-    *,
-    ticket: Ticket,
-    action: str,
-    actor: AbstractBaseUser | None = None,
-    worker: str = "",
-    note: str = "",
-    from_state: str = "",
-    to_state: str = "",
-) -> TicketEvent:
-    """An audit-trail row, not saved yet (for inserting several in one statement)."""
-    return TicketEvent(
-        ticket=ticket,
-        actor=actor if actor is not None and actor.pk else None,
-        actor_label=actor_label(actor, worker=worker),
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-    )
 
 
 def _validation_error_to_input(error: ValidationError, *, prefix: str = "") -> InvalidInput:

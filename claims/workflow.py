@@ -28,7 +28,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, can_proceed, transition
 
-from claims.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
+from factcheck.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser

@@ -13,14 +13,14 @@ from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.html import format_html
 
-from claims.admin import (
+from evidence import services
+from evidence.models import Evidence, FetchJob
+from factcheck.admin import (
     EXCERPT_LENGTH,
     URL_FIELD_OVERRIDES,
     DomainErrorsAsMessagesMixin,
     ReadOnlyAdminMixin,
 )
-from evidence import services
-from evidence.models import Evidence, FetchJob
 
 EDITABLE_FIELDS = ("stance", "summary")
 

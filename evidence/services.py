@@ -12,11 +12,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from claims.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
+from claims.audit import event_build, event_record
 from claims.models import EventAction, Ticket, TicketEvent
-from claims.services import event_build, event_record
 from evidence.models import ACTIVE_FETCH_STATUSES, Evidence, FetchJob, FetchStatus, Kind, Provider
 from evidence.providers.base import Candidate, configuration_gap
+from factcheck.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from claims.errors import InvalidInput
 from claims.models import Claim, Priority, Ticket
 from claims.services import CLAIM_FIELDS, ticket_open
+from factcheck.errors import InvalidInput
 
 SEED_FILE = Path(__file__).with_name("claims.json")
 

@@ -4,7 +4,7 @@ What it guarantees, whoever calls it:
 - timeouts on connect and read, and a deadline for the whole body;
 - retries with exponential backoff and full jitter on 429, 5xx, timeouts and dropped connections
   only (Retry-After honoured); every other answer is returned or raised at once;
-- the provider's rate limit, shared by all worker processes (`workers.ratelimit`), for every attempt;
+- the provider's rate limit, shared by all worker processes (`factcheck.ratelimit`), for every attempt;
 - a cap on the response size: the body is streamed and dropped past FACTCHECK_HTTP_MAX_BYTES;
 - proxy variables ignored (trust_env=False): where requests go is decided here, not by the env;
 - redirects followed here, hop by hop, at most FACTCHECK_HTTP_MAX_REDIRECTS;
@@ -35,8 +35,8 @@ import certifi
 import httpx
 from django.conf import settings
 
-from evidence.providers.base import ProviderError
-from workers.ratelimit import Rate, RateLimitExceeded, SharedLimiter, shared_limiter
+from evidence.providers.errors import ProviderError
+from factcheck.ratelimit import Rate, RateLimitExceeded, SharedLimiter, shared_limiter
 
 log = logging.getLogger(__name__)
 

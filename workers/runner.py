@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from evidence.models import FetchJob
 from evidence.providers import registry
-from evidence.providers.base import ProviderError
+from evidence.providers.errors import ProviderError
 from evidence.services import (
     evidence_urls,
     fetch_job_claim,

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from evidence.providers import geocoding
-from evidence.providers.base import ProviderError
+from evidence.providers.errors import ProviderError
 
 if TYPE_CHECKING:
     from claims.models import Claim

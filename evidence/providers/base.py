@@ -15,16 +15,6 @@ if TYPE_CHECKING:
     from workers.http import HttpClient
 
 
-class ProviderError(Exception):
-    """A fetch that failed. `permanent` says whether retrying can help (a 404 or a malformed body
-    will not get better; a timeout or a 503 may)."""
-
-    def __init__(self, message: str, *, permanent: bool) -> None:
-        super().__init__(message)
-        self.message = message
-        self.permanent = permanent
-
-
 @dataclass
 class Candidate:
     """One evidence item as a provider found it. `external_id` is the provider's stable id for the

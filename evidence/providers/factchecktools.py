@@ -14,12 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from evidence.models import Kind, Provider
 from evidence.providers._claim import claim_keywords
-from evidence.providers.base import (
-    Candidate,
-    ProviderError,
-    parse_timestamp,
-    provider_settings,
-)
+from evidence.providers.base import Candidate, parse_timestamp, provider_settings
+from evidence.providers.errors import ProviderError
 
 if TYPE_CHECKING:
     from claims.models import Claim

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from evidence.models import Kind, Provider
 from evidence.providers._applicability import needs_place
 from evidence.providers._claim import claim_bbox, claim_window
-from evidence.providers.base import Candidate, ProviderError, provider_settings
+from evidence.providers.base import Candidate, provider_settings
+from evidence.providers.errors import ProviderError
 
 if TYPE_CHECKING:
     from claims.models import Claim

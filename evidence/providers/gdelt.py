@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from evidence.models import Kind, Provider
 from evidence.providers._claim import claim_keywords, claim_window, place_term
-from evidence.providers.base import Candidate, ProviderError, provider_settings
+from evidence.providers.base import Candidate, provider_settings
+from evidence.providers.errors import ProviderError
 
 if TYPE_CHECKING:
     from claims.models import Claim

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 
-from evidence.providers.base import ProviderError, provider_settings
+from evidence.providers.base import provider_settings
+from evidence.providers.errors import ProviderError
 
 if TYPE_CHECKING:
     from workers.http import HttpClient

@@ -20,12 +20,8 @@ from pystac_client.stac_api_io import StacApiIO
 from evidence.models import Kind, Provider
 from evidence.providers._applicability import needs_place
 from evidence.providers._claim import claim_bbox, claim_window
-from evidence.providers.base import (
-    Candidate,
-    ProviderError,
-    parse_timestamp,
-    provider_settings,
-)
+from evidence.providers.base import Candidate, parse_timestamp, provider_settings
+from evidence.providers.errors import ProviderError
 
 if TYPE_CHECKING:
     from claims.models import Claim

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from evidence.models import Kind, Provider
 from evidence.providers._applicability import needs_source_url
-from evidence.providers.base import Candidate, ProviderError, parse_timestamp
+from evidence.providers.base import Candidate, parse_timestamp
+from evidence.providers.errors import ProviderError
 
 if TYPE_CHECKING:
     from claims.models import Claim

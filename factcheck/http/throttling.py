@@ -1,5 +1,5 @@
 """The API's throttles: DRF's scopes and rates ("1200/minute" per user, "60/minute" per anonymous
-address), counted by the shared GCRA limiter of workers.ratelimit instead of DRF's request log.
+address), counted by the shared GCRA limiter of factcheck.ratelimit instead of DRF's request log.
 
 DRF's SimpleRateThrottle keeps every request time of the window in a cache entry that it reads,
 unpickles, trims, pickles and writes back on each request: work that grows with the rate. The
@@ -14,7 +14,7 @@ from typing import Any
 from rest_framework import throttling
 from rest_framework.request import Request
 
-from workers.ratelimit import Rate, RateLimitExceeded, shared_limiter
+from factcheck.ratelimit import Rate, RateLimitExceeded, shared_limiter
 
 KEY_PREFIX = "api-throttle:"
 

@@ -8,10 +8,10 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from claims.errors import InvalidInput
 from claims.models import AppendOnlyError, Claim, Ticket, TicketEvent
 from claims.services import ticket_open
 from evidence.models import Evidence, Kind
+from factcheck.errors import InvalidInput
 from tests.factories import ClaimFactory, EvidenceFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +119,7 @@ def test_unknown_claim_fields_are_refused(fact_checker):
 
 
 def test_a_user_without_a_role_cannot_open_tickets(outsider):
-    from claims.errors import PermissionDenied
+    from factcheck.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         ticket_open(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from claims.errors import InvalidInput, PermissionDenied, StaleVersion
 from claims.models import Priority, Ticket
 from claims.services import ticket_update
+from factcheck.errors import InvalidInput, PermissionDenied, StaleVersion
 from tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,11 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 
-from claims.errors import InvalidInput, PermissionDenied, StaleVersion, TransitionNotAllowed
 from claims.models import Ticket, TicketEvent
 from claims.services import ticket_transition
 from claims.workflow import FINAL_STATES, State, allowed_actions
 from evidence.models import Stance
+from factcheck.errors import InvalidInput, PermissionDenied, StaleVersion, TransitionNotAllowed
 from tests.factories import ClaimFactory, EvidenceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

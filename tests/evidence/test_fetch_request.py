@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from claims.errors import PermissionDenied, TransitionNotAllowed
 from claims.models import Ticket
 from claims.workflow import State
 from evidence.models import FetchJob
 from evidence.services import fetch_allowed, fetch_jobs_request
+from factcheck.errors import PermissionDenied, TransitionNotAllowed
 from tests.factories import ClaimFactory
 
 pytestmark = pytest.mark.django_db

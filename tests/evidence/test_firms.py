@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from evidence.models import Kind
-from evidence.providers.base import ProviderError
+from evidence.providers.errors import ProviderError
 from evidence.providers.firms import PROVIDER, day_chunks, parse_csv
 from tests.factories import ClaimFactory
 from tests.stubs.server import SAMPLES, Canned, StubServer

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from evidence.providers import geocoding
-from evidence.providers.base import ProviderError
+from evidence.providers.errors import ProviderError
+from factcheck.ratelimit import Rate
 from tests.stubs.server import SAMPLES, StubServer
 from workers.http import HttpClient
-from workers.ratelimit import Rate
 
 
 @pytest.fixture

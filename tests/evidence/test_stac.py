@@ -8,7 +8,7 @@ import pytest
 
 from evidence.models import Kind
 from evidence.providers import geocoding
-from evidence.providers.base import ProviderError
+from evidence.providers.errors import ProviderError
 from evidence.providers.stac import PROVIDER, item_candidate
 from tests.factories import ClaimFactory
 from tests.stubs.server import Canned, StubServer

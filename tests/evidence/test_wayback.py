@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from evidence.models import Kind
-from evidence.providers.base import ProviderError
+from evidence.providers.errors import ProviderError
 from evidence.providers.wayback import PROVIDER, parse_availability, parse_cdx
 from tests.factories import ClaimFactory
 from tests.stubs.server import Canned, StubServer

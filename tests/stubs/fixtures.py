@@ -12,8 +12,8 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 
+from factcheck.ratelimit import KEY_PREFIX
 from tests.stubs.server import STUB_API_KEY, STUB_MAP_KEY, StubServer
-from workers.ratelimit import KEY_PREFIX
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,9 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 
+from factcheck.ratelimit import KEY_PREFIX, LocalLimiter, Rate, RateLimitExceeded, SharedLimiter
 from tests.stubs.server import Canned, StubServer
 from workers.http import HttpClient, HttpError
-from workers.ratelimit import KEY_PREFIX, LocalLimiter, Rate, RateLimitExceeded, SharedLimiter
 
 
 @pytest.fixture

@@ -1,0 +1,47 @@
+"""The audit trail: every transition and every significant change of a ticket appends one
+TicketEvent (SPEC §2: never updated or deleted). Services of every app call these builders inside
+the transaction that made the change; they import nothing but the models, so any service may."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from claims.models import Ticket, TicketEvent
+
+
+def actor_label(actor: AbstractBaseUser | None, *, worker: str = "") -> str:
+    if actor is not None and actor.pk:
+        return actor.get_username()
+    return f"worker:{worker}" if worker else "system"
+
+
+def event_record(*, ticket: Ticket, action: str, **details: Any) -> TicketEvent:
+    """Append one row to the ticket's audit trail (`details`: those of `event_build`). Call inside
+    the transaction that made the change."""
+    event = event_build(ticket=ticket, action=action, **details)
+    event.save()
+    return event
+
+
+def event_build(
+    *,
+    ticket: Ticket,
+    action: str,
+    actor: AbstractBaseUser | None = None,
+    worker: str = "",
+    note: str = "",
+    from_state: str = "",
+    to_state: str = "",
+) -> TicketEvent:
+    """An audit-trail row, not saved yet (for inserting several in one statement)."""
+    return TicketEvent(
+        ticket=ticket,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=actor_label(actor, worker=worker),
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+    )
