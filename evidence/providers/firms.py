@@ -5,7 +5,9 @@ one row per fire/heat detection, with a header that depends on the instrument (V
 bright_ti5; MODIS: brightness, bright_t31). The header is validated; a header with no rows is a
 result ("nothing burned there"), not an error. Errors come back as a short plain-text line
 ("Invalid MAP_KEY.", "Invalid area coordinates.", "Exceeding allowed transaction limit.").
-DAY_RANGE is at most 5 days, so longer windows are asked for in pieces."""
+DAY_RANGE is at most 5 days, so longer windows are asked for in pieces; the archive begins with
+MODIS on 1 November 2000, and a window longer than MAX_WINDOW_DAYS is refused rather than asked
+for in hundreds of pieces."""
 
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DAY_RANGE_MAX = 5
+ARCHIVE_START = dt.datetime(2000, 11, 1, tzinfo=dt.UTC)
+MAX_WINDOW_DAYS = 12 * DAY_RANGE_MAX  # twelve requests per source
 REQUIRED_COLUMNS = frozenset(
     {"latitude", "longitude", "acq_date", "acq_time", "satellite", "confidence", "frp"}
 )
@@ -127,7 +131,16 @@ class FirmsProvider:
         http.redact(key)
         base = conf["base_url"].rstrip("/")
         (west, south, east, north), _ = claim_bbox(claim, http=http)
-        start, end = claim_window(claim, days_before=conf["window_days"], days_after=1)
+        start, end = claim_window(
+            claim, days_before=conf["window_days"], days_after=1, earliest=ARCHIVE_START
+        )
+        window_days = (end.date() - start.date()).days + 1
+        if window_days > MAX_WINDOW_DAYS:
+            raise ProviderError(
+                f"The claim's window spans {window_days} days; thermal anomalies are searched "
+                f"over at most {MAX_WINDOW_DAYS}: give the claim a narrower event window.",
+                permanent=True,
+            )
         area = f"{west:.4f},{south:.4f},{east:.4f},{north:.4f}"
         found: dict[str, Candidate] = {}
         for source in conf["sources"]:

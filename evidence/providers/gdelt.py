@@ -6,7 +6,8 @@ sourcecountry, socialimage, ...}]}, or `{}` (sometimes an empty body) when nothi
 A query GDELT does not accept is answered with HTTP 200 and a plain-text sentence instead of JSON
 ("The specified phrase is too short.", "Parentheses may only be used around OR'd statements.");
 being too fast gets a 429 or a sentence asking to "limit requests to one every 5 seconds".
-GDELT's JSON occasionally carries raw control characters, so it is parsed leniently."""
+GDELT's JSON occasionally carries raw control characters, so it is parsed leniently. The DOC API
+searches news back to 1 January 2017; start and end are YYYYMMDDHHMMSS in UTC."""
 
 from __future__ import annotations
 
@@ -23,6 +24,13 @@ if TYPE_CHECKING:
     from workers.http import HttpClient
 
 _RATE_LIMIT_MARKERS = ("limit requests", "rate limit", "too many requests")
+COVERAGE_START = dt.datetime(2017, 1, 1, tzinfo=dt.UTC)
+
+
+def gdelt_datetime(moment: dt.datetime) -> str:
+    """YYYYMMDDHHMMSS in UTC, the year always in four digits (strftime's %Y is not, before 1000)."""
+    utc = moment.astimezone(dt.UTC)
+    return f"{utc.year:04d}{utc:%m%d%H%M%S}"
 
 
 def build_query(claim: Claim) -> str:
@@ -104,7 +112,10 @@ class GdeltProvider:
         conf = provider_settings(self.name)
         query = build_query(claim)
         start, end = claim_window(
-            claim, days_before=conf["window_days"], days_after=conf["window_days"]
+            claim,
+            days_before=conf["window_days"],
+            days_after=conf["window_days"],
+            earliest=COVERAGE_START,
         )
         response = http.get(
             f"{conf['base_url'].rstrip('/')}/api/v2/doc/doc",
@@ -113,8 +124,8 @@ class GdeltProvider:
                 "mode": "artlist",
                 "format": "json",
                 "maxrecords": min(conf["max_records"], 250),
-                "startdatetime": start.strftime("%Y%m%d%H%M%S"),
-                "enddatetime": end.strftime("%Y%m%d%H%M%S"),
+                "startdatetime": gdelt_datetime(start),
+                "enddatetime": gdelt_datetime(end),
                 "sort": "hybridrel",
             },
         )

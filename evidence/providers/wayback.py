@@ -6,7 +6,9 @@ For the claim's source URL and the URLs of evidence people added, two real APIs:
 - CDX: GET {cdx}/cdx/search/cdx?url=...&output=json&closest=YYYYMMDD&sort=closest&limit=N gives the
   N captures closest to the date, as a JSON table whose first row names the columns (`[]` or an
   empty body when there are none).
-A snapshot found by both is stored once: its id is "<timestamp>/<original URL>"."""
+A snapshot found by both is stored once: its id is "<timestamp>/<original URL>". The date asked
+for is the claim's, within the archive's span (its first captures are from 1996; none are from
+the future)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import json
 import logging
 import re
 from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
 
 from evidence.models import Kind, Provider
 from evidence.providers._applicability import needs_source_url
@@ -28,6 +32,13 @@ log = logging.getLogger(__name__)
 
 CDX_FIELDS = ("timestamp", "original", "statuscode", "mimetype", "digest", "length")
 _SNAPSHOT_PATH = re.compile(r"/web/(\d{4,14})[a-z_]*/(.+)$")
+ARCHIVE_START = dt.date(1996, 1, 1)
+
+
+def wayback_date(day: dt.date, *, today: dt.date | None = None) -> str:
+    """YYYYMMDD of `day` moved into the archive's span, the year always in four digits."""
+    day = min(max(day, ARCHIVE_START), today or timezone.now().date())
+    return f"{day.year:04d}{day:%m%d}"
 
 
 def _parse_timestamp(value: str) -> dt.datetime | None:
@@ -151,7 +162,7 @@ class WaybackProvider:
         cdx = conf["cdx_url"].rstrip("/")
         urls = list(dict.fromkeys(u for u in [claim.source_url, *extra_urls] if u))
         urls = urls[: conf["max_urls"]]
-        stamp = claim.claimed_at.strftime("%Y%m%d")
+        stamp = wayback_date(claim.claimed_at)
         found: dict[str, Candidate] = {}
         failures: list[ProviderError] = []
         for url in urls:

@@ -216,10 +216,24 @@ def _wayback_values(seen: Seen, base: str, stamp_param: str) -> dict[str, str]:
     }
 
 
+def _gdelt_datetime(value: str) -> dt.datetime | None:
+    if len(value) != 14 or not value.isdigit():
+        return None
+    try:
+        return dt.datetime.strptime(value, "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+
+
 def _gdelt(seen: Seen, base: str) -> Canned:
     query = seen.param("query")
     if seen.param("mode").lower() != "artlist" or seen.param("format").lower() != "json":
         return Canned(200, "Invalid mode or format.", "text/html; charset=utf-8")
+    for name in ("startdatetime", "enddatetime"):
+        # Like GDELT, a sentence (HTTP 200) for a date it cannot read; the wording is the stub's.
+        if seen.param(name) and _gdelt_datetime(seen.param(name)) is None:
+            text = f"Invalid {name.upper()}: it must be YYYYMMDDHHMMSS."
+            return Canned(200, text, "text/html; charset=utf-8")
     if "(" in query and " OR " not in query:
         return Canned(200, _sample("gdelt_error.txt"), "text/html; charset=utf-8")
     if "nonexistent" in query.lower():
@@ -351,7 +365,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             try:
                 answer = self.state.next_scripted(seen.path) or default_answer(seen, base)
-            except (ValueError, KeyError, TypeError) as error:
+            except (ValueError, KeyError, TypeError, OverflowError) as error:
                 answer = Canned(400, f"The stub could not read this request: {error!r}")
         if answer.sample:
             answer.body = _sample(answer.sample, BASE=base)
