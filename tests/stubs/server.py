@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
+import random
 import threading
 import time
 from collections import deque
@@ -181,7 +183,51 @@ def _stac_search(seen: Seen, base: str) -> Canned:
     return Canned(200, body, "application/geo+json")
 
 
+# FIRMS sources the stub knows: satellite codes in their rows, and the product version.
+_FIRMS_SOURCES = {
+    "VIIRS_SNPP_NRT": (("N",), "2.0NRT"),
+    "VIIRS_SNPP_SP": (("N",), "2"),
+    "VIIRS_NOAA20_NRT": (("N20",), "2.0NRT"),
+    "VIIRS_NOAA20_SP": (("N20",), "2"),
+    "VIIRS_NOAA21_NRT": (("N21",), "2.0NRT"),
+    "MODIS_NRT": (("T", "A"), "6.1NRT"),
+    "MODIS_SP": (("T", "A"), "6.1"),
+}
+
+
+def _firms_rows(source: str, box: tuple[float, float, float, float], day: dt.date) -> list[str]:
+    """The sample detections of one source on one day inside `box`, as CSV rows: drawn from a
+    generator seeded by the request, so the same question always gets the same answer and
+    different sources or days get different ones. None lie in the future."""
+    satellites, version = _FIRMS_SOURCES[source]
+    west, south, east, north = box
+    seed = hashlib.sha256(f"{source}/{day}/{west:.4f},{south:.4f},{east:.4f},{north:.4f}".encode())
+    rng = random.Random(seed.digest())
+    modis = source.startswith("MODIS")
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for _ in range(rng.randint(0, 2) if modis else rng.randint(1, 3)):
+        hour, minute = rng.randrange(24), rng.randrange(60)
+        if dt.datetime.combine(day, dt.time(hour, minute), tzinfo=dt.UTC) > now:
+            continue
+        lat, lon = rng.uniform(south, north), rng.uniform(west, east)
+        bright, bright2 = rng.uniform(300, 367), rng.uniform(265, 295)
+        scan, track = rng.uniform(0.32, 0.8), rng.uniform(0.35, 0.7)
+        confidence = str(rng.randint(30, 100)) if modis else rng.choice("lnh")
+        satellite = rng.choice(satellites)
+        digits = 4 if modis else 5
+        rows.append(
+            f"{lat:.{digits}f},{lon:.{digits}f},{bright:.1f},{scan:.2f},{track:.2f},{day},"
+            f"{hour:02d}{minute:02d},{satellite},{'MODIS' if modis else 'VIIRS'},{confidence},"
+            f"{version}-SAMPLE,{bright2:.1f},{rng.uniform(0.5, 30):.2f},"
+            f"{'D' if 6 <= hour < 18 else 'N'}"
+        )
+    return sorted(rows, key=lambda row: row.split(",")[5:7])
+
+
 def _firms(seen: Seen) -> Canned:
+    """The area API: rows of that source only, on DATE..DATE+DAY_RANGE-1, inside the box (and
+    inside the sample area: elsewhere nothing burned)."""
     parts = seen.path.split("/")[5:]  # /firms/api/area/csv/{key}/{source}/{area}/{days}/{date}
     if len(parts) != 5:
         return Canned(400, "Invalid API call.")
@@ -194,14 +240,22 @@ def _firms(seen: Seen) -> Canned:
         assert len(bbox) == 4 and 1 <= int(days) <= 5
     except (ValueError, AssertionError):
         return Canned(200, "Invalid area coordinates or day range.")
-    family = "modis" if source.startswith("MODIS") else "viirs"
-    if not source.startswith(("MODIS", "VIIRS")):
+    if source not in _FIRMS_SOURCES:
         return Canned(200, f"Invalid source: {source}.")
-    if not _intersects_sample_area(bbox):
-        return Canned(200, _sample(f"firms_{family}_empty.csv"), "text/csv")
-    day1 = day0 + dt.timedelta(days=1 if int(days) > 1 else 0)
-    body = _sample(f"firms_{family}.csv", DAY0=day0.isoformat(), DAY1=day1.isoformat())
-    return Canned(200, body, "text/csv")
+    family = "modis" if source.startswith("MODIS") else "viirs"
+    header = _sample(f"firms_{family}_empty.csv").decode().strip()
+    west, south, east, north = bbox
+    a_west, a_south, a_east, a_north = SAMPLE_AREA
+    box = (max(west, a_west), max(south, a_south), min(east, a_east), min(north, a_north))
+    rows: list[str] = []
+    if box[0] <= box[2] and box[1] <= box[3]:
+        for offset in range(int(days)):
+            try:
+                day = day0 + dt.timedelta(days=offset)
+            except OverflowError:
+                break
+            rows += _firms_rows(source, box, day)
+    return Canned(200, "\n".join([header, *rows]) + "\n", "text/csv")
 
 
 def _wayback_values(seen: Seen, base: str, stamp_param: str) -> dict[str, str]:
