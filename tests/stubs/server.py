@@ -41,6 +41,17 @@ from urllib.parse import parse_qs, unquote, urlsplit
 SAMPLES = Path(__file__).parent / "samples"
 # The area the samples describe (Novgorod Oblast); searches elsewhere find nothing.
 SAMPLE_AREA = (29.5, 57.0, 36.5, 59.5)  # west, south, east, north
+# The places the stub geocoder knows (a query containing the name, any case) and their answers;
+# they include every place named by the seed claims (seeds/claims.json).
+STUB_PLACES = {
+    "Valdai": "nominatim_valdai.json",
+    "Novgorod": "nominatim_novgorod.json",
+    "Moscow": "nominatim_moscow.json",
+}
+STUB_GEOCODER_HINT = (
+    f"The sample geocoder of the offline demo knows only {', '.join(STUB_PLACES)}: "
+    "give the claim coordinates or a bounding box, or one of these place names."
+)
 STUB_MAP_KEY = "stub-map-key"
 STUB_API_KEY = "stub-api-key"
 # A 1x1 transparent PNG, for thumbnails.
@@ -64,6 +75,7 @@ def provider_env(base_url: str) -> dict[str, str]:
         "FACTCHECK_FACTCHECK_TOOLS_URL": f"{base}/factchecktools",
         "FACTCHECK_FACTCHECK_TOOLS_KEY": STUB_API_KEY,
         "FACTCHECK_NOMINATIM_URL": f"{base}/nominatim",
+        "FACTCHECK_NOMINATIM_HINT": STUB_GEOCODER_HINT,
         "FACTCHECK_SSRF_ALLOW_LOOPBACK": "true",
     }
 
@@ -311,11 +323,10 @@ def _nominatim(seen: Seen) -> Canned:
     if seen.param("format") != "jsonv2":
         return Canned(400, "Parameter 'format' must be jsonv2 for this stub.")
     query = seen.param("q").lower()
-    if "valdai" in query:
-        return _json("nominatim_valdai.json")
-    if "novgorod" in query:
-        return _json("nominatim_novgorod.json")
-    return _json("nominatim_empty.json")
+    for name, sample in STUB_PLACES.items():
+        if name.lower() in query:
+            return _json(sample)
+    return _json("nominatim_empty.json")  # Nominatim's answer for "no such place": []
 
 
 def default_answer(seen: Seen, base: str) -> Canned:
