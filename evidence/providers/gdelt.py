@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from evidence.models import Kind, Provider
 from evidence.providers._claim import claim_keywords, claim_window, place_term
+from evidence.providers._text import whole_words
 from evidence.providers.base import Candidate, ProviderError, provider_settings
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def parse_artlist(text: str) -> list[Candidate]:
                 kind=Kind.NEWS_COVERAGE,
                 external_id=url,
                 url=url,
-                title=str(article.get("title") or url),
+                title=whole_words(str(article.get("title") or url)),
                 summary=", ".join(p for p in (domain, language, country) if p),
                 observed_at=seen,
                 thumbnail_url=image if isinstance(image, str) and image.startswith("http") else "",
