@@ -9,12 +9,15 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from claims.workflow import State
+from evidence.models import FetchJob, FetchStatus, Provider
 from evidence.providers import registry
 from evidence.providers._claim import claim_window
 from evidence.providers.base import ProviderError
-from tests.factories import ClaimFactory
+from tests.factories import ClaimFactory, TicketFactory
 from tests.stubs.server import StubServer
 from workers.http import HttpClient
+from workers.runner import fetch_job_run
 
 FIRST = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 LAST = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
@@ -141,3 +144,32 @@ def test_wayback_is_asked_for_a_timestamp_it_can_read(
     expected = stamp or timezone.now().strftime("%Y%m%d")  # nothing is archived in the future
     assert stub_settings.requests("/archive/wayback/available")[0].param("timestamp") == expected
     assert stub_settings.requests("/archive/cdx/search/cdx")[0].param("closest") == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("provider", list(Provider))
+def test_no_job_on_a_claim_saved_with_extreme_dates_ends_in_an_internal_error(
+    stub_settings: StubServer, provider: str
+) -> None:
+    # Saved around the API's validation (a migration, the shell, an import).
+    claim = ClaimFactory(
+        source_url=f"{stub_settings.url}/pages/article.html",
+        latitude=57.98,
+        longitude=33.25,
+        claimed_at=dt.date(1, 1, 1),
+        event_start=FIRST,
+        event_end=LAST,
+    )
+    job = FetchJob.objects.create(
+        ticket=TicketFactory(claim=claim, state=State.RESEARCHING), provider=provider
+    )
+
+    fetch_job_run(job.pk, task_id="t1")
+
+    job.refresh_from_db()
+    assert "Internal error" not in job.last_error, job.last_error
+    if provider == Provider.THERMAL_ANOMALIES:  # 26 years of FIRMS in 5-day pieces: refused
+        assert job.status == FetchStatus.FAILED
+        assert "narrower event window" in job.last_error
+    else:  # the window saturated at sane bounds: searched
+        assert job.status == FetchStatus.SUCCEEDED, job.last_error
