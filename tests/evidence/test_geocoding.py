@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from evidence.providers import geocoding
 from evidence.providers.base import ProviderError
 from seeds.loader import seeds_read
-from tests.stubs.server import SAMPLES, STUB_PLACES, StubServer, provider_env
+from tests.stubs.server import SAMPLES, STUB_PLACES, StubServer, export_lines, provider_env
 from workers.http import HttpClient
 from workers.ratelimit import Rate
 
@@ -106,6 +108,14 @@ def test_the_demo_environment_carries_the_sample_geocoders_hint() -> None:
     assert "sample geocoder" in hint
     for name in STUB_PLACES:
         assert name in hint
+
+
+def test_the_standalone_stub_prints_exports_a_shell_can_run() -> None:
+    script = "\n".join(
+        [*export_lines("http://127.0.0.1:8765"), 'printf %s "$FACTCHECK_NOMINATIM_HINT"']
+    )
+    printed = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True)
+    assert printed.stdout == provider_env("http://127.0.0.1:8765")["FACTCHECK_NOMINATIM_HINT"]
 
 
 def test_the_stub_answers_an_unknown_place_as_nominatim_does(stub_settings: StubServer) -> None:

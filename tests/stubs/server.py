@@ -27,6 +27,7 @@ import datetime as dt
 import hashlib
 import json
 import random
+import shlex
 import threading
 import time
 from collections import deque
@@ -506,6 +507,11 @@ def running_stub(latency: float = 0.0) -> Iterator[StubServer]:
         yield stub
 
 
+def export_lines(base_url: str) -> list[str]:
+    """`export NAME=value` lines for a shell, values quoted (the geocoder hint has spaces)."""
+    return [f"export {name}={shlex.quote(value)}" for name, value in provider_env(base_url).items()]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Stub of the evidence providers' services.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -517,8 +523,8 @@ def main(argv: list[str] | None = None) -> None:
     _Handler.quiet = not args.verbose
     print(f"Stub services (SAMPLE data) at {server.url}", flush=True)
     print("Point the providers at it with:", flush=True)
-    for name, value in provider_env(server.url).items():
-        print(f"  export {name}={value}", flush=True)
+    for line in export_lines(server.url):
+        print(f"  {line}", flush=True)
     try:
         server._server.serve_forever()
     except KeyboardInterrupt:
