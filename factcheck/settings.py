@@ -409,6 +409,8 @@ FACTCHECK_PROVIDERS = {
         # Nominatim's usage policy: at most one request a second.
         "rate_per_second": min(_positive_float("FACTCHECK_NOMINATIM_RATE", 1.0), 1.0),
         "cache_seconds": _positive_int("FACTCHECK_NOMINATIM_CACHE_SECONDS", 30 * 24 * 3600),
+        # Appended to "no place found" errors; the offline demo names its sample places here.
+        "hint": env.str("FACTCHECK_NOMINATIM_HINT", default=""),
     },
 }
 

@@ -55,29 +55,63 @@ def claim_bbox(claim: Claim, *, http: HttpClient) -> tuple[BBox, str]:
     raise ProviderError("The claim names no place to search.", permanent=True)
 
 
+# No provider indexes anything older, and the API accepts no claim dates before it; a claim saved
+# around the API's validation is searched from here on.
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+_FIRST = dt.datetime.min.replace(tzinfo=dt.UTC)
+_LAST = dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
 def _as_utc(value: dt.date | dt.datetime) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
-    return dt.datetime.combine(value, dt.time.min, tzinfo=dt.UTC)
+    """The moment in UTC; a moment in a local zone that UTC cannot express (the first hours of
+    year 1 east of Greenwich, the last of year 9999 west of it) saturates at the calendar's end."""
+    if not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time.min, tzinfo=dt.UTC)
+    if timezone.is_naive(value):
+        return value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        return _FIRST if value.year == dt.MINYEAR else _LAST
+
+
+def shifted(moment: dt.datetime, *, days: float) -> dt.datetime:
+    """`moment` moved by `days`, saturating at the ends of the calendar instead of raising."""
+    try:
+        return moment + dt.timedelta(days=days)
+    except OverflowError:
+        return _LAST if days > 0 else _FIRST
 
 
 def claim_window(
-    claim: Claim, *, days_before: int, days_after: int, now: dt.datetime | None = None
+    claim: Claim,
+    *,
+    days_before: int,
+    days_after: int,
+    now: dt.datetime | None = None,
+    earliest: dt.datetime = EARLIEST,
 ) -> tuple[dt.datetime, dt.datetime]:
-    """The event window (or the claim's whole day) widened by the given days, ending no later than
-    now: nothing can be observed in the future."""
+    """The event window (or the claim's whole day) widened by the given days, starting no earlier
+    than `earliest` (where the service's records begin) and ending no later than now: nothing can
+    be observed in the future. Any dates a claim holds give a window or a permanent ProviderError."""
     if claim.event_start or claim.event_end:
         start = _as_utc(claim.event_start or claim.event_end)  # type: ignore[arg-type]
         end = _as_utc(claim.event_end or claim.event_start)  # type: ignore[arg-type]
     else:
         start = _as_utc(claim.claimed_at)
-        end = start + dt.timedelta(days=1)
+        end = shifted(start, days=1)
     now = now or timezone.now()
-    start -= dt.timedelta(days=days_before)
-    end = min(end + dt.timedelta(days=days_after), now)
-    if start >= end:
+    start = max(shifted(start, days=-days_before), earliest)
+    end = min(shifted(end, days=days_after), now)
+    if start >= now:
         raise ProviderError(
             "The claim's date is in the future: there is nothing to search yet.", permanent=True
+        )
+    if start >= end:
+        raise ProviderError(
+            f"The claim's dates are before {earliest.day} {earliest:%B %Y}, "
+            "the earliest this service has records for.",
+            permanent=True,
         )
     return start, end
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from evidence.models import Kind, Provider
 from evidence.providers._claim import claim_keywords
+from evidence.providers._text import whole_words
 from evidence.providers.base import Candidate, parse_timestamp, provider_settings
 from evidence.providers.errors import ProviderError
 
@@ -54,7 +55,7 @@ def parse_claims(data: Any) -> list[Candidate]:
                 kind=Kind.PRIOR_FACT_CHECK,
                 external_id=url,
                 url=url,
-                title=str(review.get("title") or f"{publisher_name}: {rating}"),
+                title=whole_words(str(review.get("title") or f"{publisher_name}: {rating}")),
                 summary=f'{publisher_name} rated "{claim_text}"{said_by}: {rating}.',
                 observed_at=parse_timestamp(review.get("reviewDate")),
                 metadata={

@@ -6,7 +6,8 @@ sourcecountry, socialimage, ...}]}, or `{}` (sometimes an empty body) when nothi
 A query GDELT does not accept is answered with HTTP 200 and a plain-text sentence instead of JSON
 ("The specified phrase is too short.", "Parentheses may only be used around OR'd statements.");
 being too fast gets a 429 or a sentence asking to "limit requests to one every 5 seconds".
-GDELT's JSON occasionally carries raw control characters, so it is parsed leniently."""
+GDELT's JSON occasionally carries raw control characters, so it is parsed leniently. The DOC API
+searches news back to 1 January 2017; start and end are YYYYMMDDHHMMSS in UTC."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from evidence.models import Kind, Provider
 from evidence.providers._claim import claim_keywords, claim_window, place_term
+from evidence.providers._text import whole_words
 from evidence.providers.base import Candidate, provider_settings
 from evidence.providers.errors import ProviderError
 
@@ -24,6 +26,13 @@ if TYPE_CHECKING:
     from workers.http import HttpClient
 
 _RATE_LIMIT_MARKERS = ("limit requests", "rate limit", "too many requests")
+COVERAGE_START = dt.datetime(2017, 1, 1, tzinfo=dt.UTC)
+
+
+def gdelt_datetime(moment: dt.datetime) -> str:
+    """YYYYMMDDHHMMSS in UTC, the year always in four digits (strftime's %Y is not, before 1000)."""
+    utc = moment.astimezone(dt.UTC)
+    return f"{utc.year:04d}{utc:%m%d%H%M%S}"
 
 
 def build_query(claim: Claim) -> str:
@@ -81,7 +90,7 @@ def parse_artlist(text: str) -> list[Candidate]:
                 kind=Kind.NEWS_COVERAGE,
                 external_id=url,
                 url=url,
-                title=str(article.get("title") or url),
+                title=whole_words(str(article.get("title") or url)),
                 summary=", ".join(p for p in (domain, language, country) if p),
                 observed_at=seen,
                 thumbnail_url=image if isinstance(image, str) and image.startswith("http") else "",
@@ -105,7 +114,10 @@ class GdeltProvider:
         conf = provider_settings(self.name)
         query = build_query(claim)
         start, end = claim_window(
-            claim, days_before=conf["window_days"], days_after=conf["window_days"]
+            claim,
+            days_before=conf["window_days"],
+            days_after=conf["window_days"],
+            earliest=COVERAGE_START,
         )
         response = http.get(
             f"{conf['base_url'].rstrip('/')}/api/v2/doc/doc",
@@ -114,8 +126,8 @@ class GdeltProvider:
                 "mode": "artlist",
                 "format": "json",
                 "maxrecords": min(conf["max_records"], 250),
-                "startdatetime": start.strftime("%Y%m%d%H%M%S"),
-                "enddatetime": end.strftime("%Y%m%d%H%M%S"),
+                "startdatetime": gdelt_datetime(start),
+                "enddatetime": gdelt_datetime(end),
                 "sort": "hybridrel",
             },
         )

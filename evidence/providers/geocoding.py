@@ -3,7 +3,9 @@
 Nominatim's usage policy asks for an identifying User-Agent (FACTCHECK_HTTP_USER_AGENT), at most one
 request a second (the place_lookup rate limit, capped at 1/s in settings) and caching of results:
 answers, including "no such place", are kept in the Django cache. Note the order of Nominatim's
-`boundingbox`: [south, north, west, east], as strings; we return west, south, east, north."""
+`boundingbox`: [south, north, west, east], as strings; we return west, south, east, north.
+"No place found" errors end with the operator's FACTCHECK_NOMINATIM_HINT when one is set (the
+offline demo's sample geocoder uses it to say which places it knows)."""
 
 from __future__ import annotations
 
@@ -88,6 +90,11 @@ def _cache_set(key: str, value: Any, seconds: int) -> None:
         log.warning("Geocoding cache unavailable: %s", error)
 
 
+def _not_found(query: str, *, cached: bool, hint: str) -> ProviderError:
+    message = f"No place found for {query!r}{' (cached answer)' if cached else ''}."
+    return ProviderError(f"{message} {hint}" if hint else message, permanent=True)
+
+
 def place_lookup(query: str, *, http: HttpClient) -> Place:
     """Geocode `query`; raises ProviderError (permanent) when no place matches."""
     conf = provider_settings(PROVIDER_NAME)
@@ -95,8 +102,9 @@ def place_lookup(query: str, *, http: HttpClient) -> Place:
         raise ProviderError("Place lookup is disabled by configuration.", permanent=True)
     key = _cache_key(query)
     cached = _cache_get(key)
+    hint = conf.get("hint", "")
     if cached == _NOT_FOUND:
-        raise ProviderError(f"No place found for {query!r} (cached answer).", permanent=True)
+        raise _not_found(query, cached=True, hint=hint)
     if isinstance(cached, dict):
         return Place(**{**cached, "bbox": tuple(cached["bbox"])})
     response = http.get(
@@ -107,7 +115,7 @@ def place_lookup(query: str, *, http: HttpClient) -> Place:
     place = parse_search(response.json())
     if place is None:
         _cache_set(key, _NOT_FOUND, _NOT_FOUND_SECONDS)
-        raise ProviderError(f"No place found for {query!r}.", permanent=True)
+        raise _not_found(query, cached=False, hint=hint)
     _cache_set(
         key,
         {

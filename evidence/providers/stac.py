@@ -20,6 +20,7 @@ from pystac_client.stac_api_io import StacApiIO
 from evidence.models import Kind, Provider
 from evidence.providers._applicability import needs_place
 from evidence.providers._claim import claim_bbox, claim_window
+from evidence.providers._text import whole_words
 from evidence.providers.base import Candidate, parse_timestamp, provider_settings
 from evidence.providers.errors import ProviderError
 
@@ -106,7 +107,7 @@ def item_candidate(item: dict[str, Any], *, api_url: str) -> Candidate:
         kind=Kind.SATELLITE_SCENE,
         external_id=f"{collection}/{item_id}" if collection else item_id,
         url=self_link,
-        title=title,
+        title=whole_words(title),
         summary=f"{collection or 'STAC'} scene {summary_when}.",
         observed_at=acquired,
         bbox=box,

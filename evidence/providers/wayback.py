@@ -6,7 +6,9 @@ For the claim's source URL and the URLs of evidence people added, two real APIs:
 - CDX: GET {cdx}/cdx/search/cdx?url=...&output=json&closest=YYYYMMDD&sort=closest&limit=N gives the
   N captures closest to the date, as a JSON table whose first row names the columns (`[]` or an
   empty body when there are none).
-A snapshot found by both is stored once: its id is "<timestamp>/<original URL>"."""
+A snapshot found by both is stored once: its id is "<timestamp>/<original URL>". The date asked
+for is the claim's, within the archive's span (its first captures are from 1996; none are from
+the future)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,13 @@ import json
 import logging
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from django.utils import timezone
 
 from evidence.models import Kind, Provider
 from evidence.providers._applicability import needs_source_url
+from evidence.providers._text import whole_words
 from evidence.providers.base import Candidate, provider_settings
 from evidence.providers.errors import ProviderError
 
@@ -29,6 +35,14 @@ log = logging.getLogger(__name__)
 
 CDX_FIELDS = ("timestamp", "original", "statuscode", "mimetype", "digest", "length")
 _SNAPSHOT_PATH = re.compile(r"/web/(\d{4,14})[a-z_]*/(.+)$")
+ARCHIVE_START = dt.date(1996, 1, 1)
+URL_IN_TITLE_MAX = 300  # a longer URL is named by its host in the title (it stays in the summary)
+
+
+def wayback_date(day: dt.date, *, today: dt.date | None = None) -> str:
+    """YYYYMMDD of `day` moved into the archive's span, the year always in four digits."""
+    day = min(max(day, ARCHIVE_START), today or timezone.now().date())
+    return f"{day.year:04d}{day:%m%d}"
 
 
 def _parse_timestamp(value: str) -> dt.datetime | None:
@@ -39,15 +53,23 @@ def _parse_timestamp(value: str) -> dt.datetime | None:
         return None
 
 
+def _page_label(original: str) -> str:
+    if len(original) <= URL_IN_TITLE_MAX:
+        return original
+    return f"a page on {urlsplit(original).hostname or 'an unnamed site'}"
+
+
 def _snapshot(
     *,
     timestamp: str,
     original: str,
-    archive_url: str,
+    replay_base: str,
     claimed_at: dt.date,
     found_by: str,
     extra: dict[str, Any],
 ) -> Candidate:
+    """One capture as evidence: it links to the archived copy on the replay server; the live
+    page it copies is named in the summary and kept in `metadata["original"]`."""
     captured = _parse_timestamp(timestamp)
     if captured is None:
         raise ValueError(f"bad timestamp {timestamp!r}")
@@ -57,14 +79,17 @@ def _snapshot(
         if days == 0
         else f"{abs(days)} day{'s' if abs(days) != 1 else ''} {'after' if days > 0 else 'before'} the claim"
     )
+    replay_url = f"{replay_base}/web/{timestamp}/{original}"
     return Candidate(
         kind=Kind.ARCHIVE_SNAPSHOT,
         external_id=f"{timestamp}/{original}",
-        url=original,
-        title=f"Wayback Machine copy of {original} from {captured:%Y-%m-%d %H:%M} UTC",
-        summary=f"Archived {when}.",
+        url=replay_url,
+        title=whole_words(
+            f"Wayback Machine copy of {_page_label(original)} from {captured:%Y-%m-%d %H:%M} UTC"
+        ),
+        summary=f"Copy of {original}, archived {when}.",
         observed_at=captured,
-        archive_url=archive_url,
+        archive_url=replay_url,
         metadata={
             "original": original,
             "timestamp": timestamp,
@@ -75,7 +100,11 @@ def _snapshot(
     )
 
 
-def parse_availability(data: Any, *, requested_url: str, claimed_at: dt.date) -> list[Candidate]:
+def parse_availability(
+    data: Any, *, requested_url: str, claimed_at: dt.date, replay_base: str
+) -> list[Candidate]:
+    """The closest capture the availability API names. Its `url` is taken apart for the capture's
+    original URL only: the evidence links to `replay_base` (the real API answers http://)."""
     if not isinstance(data, dict):
         raise ProviderError("Wayback availability answered with something odd.", permanent=True)
     closest = (data.get("archived_snapshots") or {}).get("closest")
@@ -90,10 +119,10 @@ def parse_availability(data: Any, *, requested_url: str, claimed_at: dt.date) ->
             _snapshot(
                 timestamp=timestamp,
                 original=original,
-                archive_url=archive_url,
+                replay_base=replay_base,
                 claimed_at=claimed_at,
                 found_by="availability",
-                extra={"statuscode": str(closest.get("status") or "")},
+                extra={"statuscode": str(closest.get("status") or ""), "answered_url": archive_url},
             )
         ]
     except ValueError as error:
@@ -129,7 +158,7 @@ def parse_cdx(text: str, *, replay_base: str, claimed_at: dt.date) -> list[Candi
                 _snapshot(
                     timestamp=timestamp,
                     original=original,
-                    archive_url=f"{replay_base}/web/{timestamp}/{original}",
+                    replay_base=replay_base,
                     claimed_at=claimed_at,
                     found_by="cdx",
                     extra={k: v for k, v in fields.items() if k not in ("timestamp", "original")},
@@ -152,7 +181,7 @@ class WaybackProvider:
         cdx = conf["cdx_url"].rstrip("/")
         urls = list(dict.fromkeys(u for u in [claim.source_url, *extra_urls] if u))
         urls = urls[: conf["max_urls"]]
-        stamp = claim.claimed_at.strftime("%Y%m%d")
+        stamp = wayback_date(claim.claimed_at)
         found: dict[str, Candidate] = {}
         failures: list[ProviderError] = []
         for url in urls:
@@ -173,7 +202,10 @@ class WaybackProvider:
                     },
                 )
                 items = parse_availability(
-                    available.json(), requested_url=url, claimed_at=claim.claimed_at
+                    available.json(),
+                    requested_url=url,
+                    claimed_at=claim.claimed_at,
+                    replay_base=cdx,
                 ) + parse_cdx(captures.text, replay_base=cdx, claimed_at=claim.claimed_at)
             except ProviderError as error:
                 if not error.permanent:

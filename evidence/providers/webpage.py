@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from evidence.models import Kind, Provider
 from evidence.providers._applicability import needs_source_url
+from evidence.providers._text import whole_words
 from evidence.providers.base import Candidate, parse_timestamp
 from evidence.providers.errors import ProviderError
 
@@ -131,7 +132,7 @@ def page_candidate(response: HttpResponse, *, requested_url: str) -> Candidate:
         kind=Kind.WEB_SOURCE,
         external_id=f"{requested_url}#text-sha256={text_hash[:16]}",
         url=requested_url,
-        title=title or requested_url,
+        title=whole_words(title or requested_url),
         summary=summary,
         observed_at=published,
         content_sha256=content_sha256,

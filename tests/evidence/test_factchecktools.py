@@ -61,3 +61,11 @@ def test_without_a_key_nothing_is_sent(stub_settings: StubServer, settings) -> N
 def test_reviews_without_a_web_url_are_ignored() -> None:
     data = {"claims": [{"text": "x", "claimReview": [{"url": "ftp://x"}, {"title": "no url"}]}]}
     assert parse_claims(data) == []
+
+
+def test_a_long_review_title_is_cut_after_a_whole_word_within_the_field() -> None:
+    title = "Drones over Valdai " * 40
+    review = {"url": "https://checks.example.org/a", "title": title}
+    (found,) = parse_claims({"claims": [{"text": "t", "claimReview": [review]}]})
+    assert len(found.title) <= 500
+    assert found.title.endswith("Valdai…")

@@ -31,15 +31,66 @@ def test_viirs_rows_become_thermal_anomalies() -> None:
     assert first.latitude == 57.98412 and first.longitude == 33.25871
     assert first.observed_at == dt.datetime(2025, 12, 28, 1, 7, tzinfo=dt.UTC)
     assert first.external_id == "VIIRS_SNPP_NRT/2025-12-28T0107/57.98412,33.25871"
-    assert "FRP 14.82 MW" in first.title
+    assert (
+        first.title == "VIIRS S-NPP detection, 28 Dec 2025 01:07 UTC, FRP 14.82 MW, high confidence"
+    )
+    assert "Suomi NPP (S-NPP)" in first.summary
     assert first.metadata["bright_ti4"] == "341.2"
+    assert first.metadata["satellite"] == "N"
+    assert first.metadata["satellite_name"] == "Suomi NPP (S-NPP)"
+    assert first.metadata["instrument"] == "VIIRS"
+    assert (first.metadata["confidence"], first.metadata["confidence_label"]) == ("h", "high")
+    assert first.metadata["frp"] == "14.82"
     assert "2.0NRT-SAMPLE" in first.summary
+    assert [c.title.rsplit(", ", 1)[1] for c in found] == [
+        "high confidence",
+        "nominal confidence",
+        "low confidence",
+    ]
 
 
 def test_modis_rows_with_their_own_header_are_read_too() -> None:
     (found,) = parse_csv(sample("firms_modis.csv"), source="MODIS_NRT")
     assert found.metadata["brightness"] == "318.7"
-    assert "MODIS" in found.title
+    assert (
+        found.title == "MODIS Terra detection, 28 Dec 2025 08:42 UTC, FRP 21.6 MW, confidence 77%"
+    )
+    assert (found.metadata["satellite_name"], found.metadata["confidence_label"]) == (
+        "Terra",
+        "77%",
+    )
+
+
+HEADER = "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,version,bright_ti5,frp,daynight"
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [("N", "S-NPP"), ("N20", "NOAA-20"), ("1", "NOAA-20"), ("N21", "NOAA-21"), ("2", "NOAA-21")],
+)
+def test_viirs_satellite_codes_are_named(code: str, name: str) -> None:
+    row = f"58.0,33.2,330.0,0.4,0.4,2025-12-28,2318,{code},VIIRS,n,2.0NRT,280.0,1.1,N"
+    (found,) = parse_csv(f"{HEADER}\n{row}\n", source="VIIRS_NOAA20_NRT")
+    assert (
+        found.title
+        == f"VIIRS {name} detection, 28 Dec 2025 23:18 UTC, FRP 1.1 MW, nominal confidence"
+    )
+
+
+def test_an_unknown_satellite_code_is_shown_as_it_came() -> None:
+    row = "58.0,33.2,330.0,0.4,0.4,2025-12-28,2318,X9,VIIRS,q,2.0NRT,280.0,1.1,N"
+    (found,) = parse_csv(f"{HEADER}\n{row}\n", source="VIIRS_SNPP_NRT")
+    assert (
+        found.title
+        == "VIIRS satellite X9 detection, 28 Dec 2025 23:18 UTC, FRP 1.1 MW, confidence q"
+    )
+
+
+def test_titles_are_whole_words_within_the_field() -> None:
+    row = f"58.0,33.2,330.0,0.4,0.4,2025-12-28,2318,{'N ' * 300},VIIRS,n,2.0NRT,280.0,1.1,N"
+    (found,) = parse_csv(f"{HEADER}\n{row}\n", source="VIIRS_SNPP_NRT")
+    assert len(found.title) <= 500
+    assert found.title.endswith("N…")
 
 
 def test_a_header_without_rows_means_no_detections() -> None:
@@ -90,8 +141,78 @@ def test_fetch_asks_each_source_for_the_claims_area_and_days(stub_settings: Stub
         f"/firms/api/area/csv/stub-map-key/{source}/33.1500,57.8800,33.3500,58.0800/5/2025-12-27"
         for source in ("VIIRS_SNPP_NRT", "VIIRS_NOAA20_NRT", "MODIS_NRT")
     ]
-    assert len(found) == 7
-    assert found[0].metadata["frp"] == "21.6"  # strongest first
+    assert found
+    frp = [float(c.metadata["frp"]) for c in found]
+    assert frp == sorted(frp, reverse=True)  # strongest first
+    satellites = {(c.metadata["source"], c.metadata["satellite"]) for c in found}
+    assert {"VIIRS_SNPP_NRT", "VIIRS_NOAA20_NRT"} <= {source for source, _ in satellites}
+    assert satellites <= {
+        ("VIIRS_SNPP_NRT", "N"),
+        ("VIIRS_NOAA20_NRT", "N20"),
+        ("MODIS_NRT", "T"),
+        ("MODIS_NRT", "A"),
+    }
+    # No detection is shown twice: each source saw its own.
+    places = [(c.observed_at, c.latitude, c.longitude) for c in found]
+    assert len(places) == len(set(places))
+
+
+def stub_rows(stub: StubServer, source: str, area: str, days: int, date: str) -> list[dict]:
+    import csv
+    import io
+
+    with HttpClient(PROVIDER.name) as http:
+        text = http.get(
+            f"{stub.url}/firms/api/area/csv/stub-map-key/{source}/{area}/{days}/{date}"
+        ).text
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+AREA = "33.1000,57.9000,33.5000,58.1000"
+
+
+def test_the_stub_answers_like_the_area_api_for_each_source_and_day(
+    stub_settings: StubServer,
+) -> None:
+    for source, satellites in [
+        ("VIIRS_SNPP_NRT", {"N"}),
+        ("VIIRS_NOAA20_NRT", {"N20"}),
+        ("VIIRS_NOAA21_NRT", {"N21"}),
+        ("MODIS_NRT", {"T", "A"}),
+    ]:
+        rows = stub_rows(stub_settings, source, AREA, 5, "2025-12-26")
+        assert rows, source
+        assert {r["satellite"] for r in rows} <= satellites
+        assert {r["instrument"] for r in rows} == {"MODIS" if "MODIS" in source else "VIIRS"}
+        assert all("2025-12-26" <= r["acq_date"] <= "2025-12-30" for r in rows)
+        assert all(33.1 <= float(r["longitude"]) <= 33.5 for r in rows)
+        assert all(57.9 <= float(r["latitude"]) <= 58.1 for r in rows)
+        assert all("SAMPLE" in r["version"] for r in rows)
+
+
+def test_the_stubs_rows_differ_by_source_and_day_and_repeat_for_the_same_request(
+    stub_settings: StubServer,
+) -> None:
+    def places(rows: list[dict]) -> set[tuple[str, str, str, str]]:
+        return {(r["acq_date"], r["acq_time"], r["latitude"], r["longitude"]) for r in rows}
+
+    snpp = stub_rows(stub_settings, "VIIRS_SNPP_NRT", AREA, 1, "2025-12-28")
+    noaa20 = stub_rows(stub_settings, "VIIRS_NOAA20_NRT", AREA, 1, "2025-12-28")
+    next_day = stub_rows(stub_settings, "VIIRS_SNPP_NRT", AREA, 1, "2025-12-29")
+    assert {r["acq_date"] for r in snpp} == {"2025-12-28"}
+    assert {r["acq_date"] for r in next_day} == {"2025-12-29"}
+    assert not places(snpp) & places(noaa20)
+    assert stub_rows(stub_settings, "VIIRS_SNPP_NRT", AREA, 1, "2025-12-28") == snpp
+    two_days = stub_rows(stub_settings, "VIIRS_SNPP_NRT", AREA, 2, "2025-12-28")
+    assert places(two_days) == places(snpp) | places(next_day)
+
+
+def test_the_stub_has_nothing_outside_its_sample_area_or_in_the_future(
+    stub_settings: StubServer,
+) -> None:
+    assert stub_rows(stub_settings, "VIIRS_SNPP_NRT", "-10.0,40.0,-9.0,41.0", 5, "2025-12-26") == []
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    assert stub_rows(stub_settings, "VIIRS_SNPP_NRT", AREA, 5, tomorrow.isoformat()) == []
 
 
 def test_the_key_never_appears_in_an_error(stub_settings: StubServer, settings) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -95,3 +96,12 @@ def test_the_query_is_one_gdelt_accepts(stub_settings: StubServer) -> None:
     claim = ClaimFactory.build(text="Drones.", place_name="Valdai")
     assert build_query(claim) == '"Valdai" Drones'
     assert len(fetch(claim)) == 3
+
+
+def test_a_long_headline_is_cut_after_a_whole_word_within_the_field() -> None:
+    headline = "Drones over Valdai " * 40
+    body = json.dumps({"articles": [{"url": "https://news.example.org/a", "title": headline}]})
+    (found,) = parse_artlist(body)
+    assert len(found.title) <= 500
+    assert found.title.endswith("Valdai…")
+    assert headline.startswith(found.title.removesuffix("…"))

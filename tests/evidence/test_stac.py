@@ -117,3 +117,14 @@ def test_only_web_thumbnails_are_kept_and_the_item_link_is_built_when_missing() 
     candidate = item_candidate(item, api_url="https://stac.example/v1")
     assert candidate.thumbnail_url == ""
     assert candidate.url == "https://stac.example/v1/collections/landsat-c2-l2/items/X1"
+
+
+def test_a_long_scene_title_is_cut_after_a_whole_word_within_the_field() -> None:
+    item = {
+        "id": "S2",
+        "collection": "sentinel-2-l2a",
+        "properties": {"title": "Scene of Valdai " * 40},
+    }
+    found = item_candidate(item, api_url="https://stac.example.org")
+    assert len(found.title) <= 500
+    assert found.title.endswith("Valdai…")

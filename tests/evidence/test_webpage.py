@@ -10,7 +10,7 @@ import pytest
 from evidence.models import Kind
 from evidence.providers.webpage import PROVIDER
 from tests.factories import ClaimFactory
-from tests.stubs.server import SAMPLES, StubServer
+from tests.stubs.server import SAMPLES, Canned, StubServer
 from workers.http import HttpClient, UnsafeURL
 
 
@@ -61,3 +61,14 @@ def test_a_non_html_source_is_hashed_only(stub_settings: StubServer) -> None:
 def test_a_source_url_on_a_private_network_is_not_fetched(stub_settings: StubServer) -> None:
     with pytest.raises(UnsafeURL):
         fetch("http://192.168.1.1/router-admin")
+
+
+def test_a_long_page_title_is_cut_after_a_whole_word_within_the_field(
+    stub_settings: StubServer,
+) -> None:
+    title = "Drones over Valdai " * 40
+    html = f"<html><head><title>{title}</title></head><body><p>{title}</p></body></html>"
+    stub_settings.script("/pages/long.html", Canned(200, html, "text/html; charset=utf-8"))
+    (found,) = fetch(f"{stub_settings.url}/pages/long.html")
+    assert len(found.title) <= 500
+    assert found.title.endswith("Valdai…")

@@ -13,7 +13,7 @@ import redis
 from django.conf import settings as django_settings
 
 from factcheck.ratelimit import KEY_PREFIX
-from tests.stubs.server import STUB_API_KEY, STUB_MAP_KEY, StubServer
+from tests.stubs.server import STUB_API_KEY, STUB_GEOCODER_HINT, STUB_MAP_KEY, StubServer
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +47,7 @@ def stub_providers(base_url: str) -> dict:
     providers["archive"]["cdx_url"] = base_url + "/archive"
     providers["thermal_anomalies"]["api_key"] = STUB_MAP_KEY
     providers["prior_fact_checks"]["api_key"] = STUB_API_KEY
+    providers["place_lookup"]["hint"] = STUB_GEOCODER_HINT
     providers["web_source"]["enabled"] = True
     for conf in providers.values():
         # Tests count requests; they should not spend their time waiting for rate limits.

@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
+import random
+import shlex
 import threading
 import time
 from collections import deque
@@ -39,6 +42,17 @@ from urllib.parse import parse_qs, unquote, urlsplit
 SAMPLES = Path(__file__).parent / "samples"
 # The area the samples describe (Novgorod Oblast); searches elsewhere find nothing.
 SAMPLE_AREA = (29.5, 57.0, 36.5, 59.5)  # west, south, east, north
+# The places the stub geocoder knows (a query containing the name, any case) and their answers;
+# they include every place named by the seed claims (seeds/claims.json).
+STUB_PLACES = {
+    "Valdai": "nominatim_valdai.json",
+    "Novgorod": "nominatim_novgorod.json",
+    "Moscow": "nominatim_moscow.json",
+}
+STUB_GEOCODER_HINT = (
+    f"The sample geocoder of the offline demo knows only {', '.join(STUB_PLACES)}: "
+    "give the claim coordinates or a bounding box, or one of these place names."
+)
 STUB_MAP_KEY = "stub-map-key"
 STUB_API_KEY = "stub-api-key"
 # A 1x1 transparent PNG, for thumbnails.
@@ -62,6 +76,7 @@ def provider_env(base_url: str) -> dict[str, str]:
         "FACTCHECK_FACTCHECK_TOOLS_URL": f"{base}/factchecktools",
         "FACTCHECK_FACTCHECK_TOOLS_KEY": STUB_API_KEY,
         "FACTCHECK_NOMINATIM_URL": f"{base}/nominatim",
+        "FACTCHECK_NOMINATIM_HINT": STUB_GEOCODER_HINT,
         "FACTCHECK_SSRF_ALLOW_LOOPBACK": "true",
     }
 
@@ -181,7 +196,51 @@ def _stac_search(seen: Seen, base: str) -> Canned:
     return Canned(200, body, "application/geo+json")
 
 
+# FIRMS sources the stub knows: satellite codes in their rows, and the product version.
+_FIRMS_SOURCES = {
+    "VIIRS_SNPP_NRT": (("N",), "2.0NRT"),
+    "VIIRS_SNPP_SP": (("N",), "2"),
+    "VIIRS_NOAA20_NRT": (("N20",), "2.0NRT"),
+    "VIIRS_NOAA20_SP": (("N20",), "2"),
+    "VIIRS_NOAA21_NRT": (("N21",), "2.0NRT"),
+    "MODIS_NRT": (("T", "A"), "6.1NRT"),
+    "MODIS_SP": (("T", "A"), "6.1"),
+}
+
+
+def _firms_rows(source: str, box: tuple[float, float, float, float], day: dt.date) -> list[str]:
+    """The sample detections of one source on one day inside `box`, as CSV rows: drawn from a
+    generator seeded by the request, so the same question always gets the same answer and
+    different sources or days get different ones. None lie in the future."""
+    satellites, version = _FIRMS_SOURCES[source]
+    west, south, east, north = box
+    seed = hashlib.sha256(f"{source}/{day}/{west:.4f},{south:.4f},{east:.4f},{north:.4f}".encode())
+    rng = random.Random(seed.digest())
+    modis = source.startswith("MODIS")
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for _ in range(rng.randint(0, 2) if modis else rng.randint(1, 3)):
+        hour, minute = rng.randrange(24), rng.randrange(60)
+        if dt.datetime.combine(day, dt.time(hour, minute), tzinfo=dt.UTC) > now:
+            continue
+        lat, lon = rng.uniform(south, north), rng.uniform(west, east)
+        bright, bright2 = rng.uniform(300, 367), rng.uniform(265, 295)
+        scan, track = rng.uniform(0.32, 0.8), rng.uniform(0.35, 0.7)
+        confidence = str(rng.randint(30, 100)) if modis else rng.choice("lnh")
+        satellite = rng.choice(satellites)
+        digits = 4 if modis else 5
+        rows.append(
+            f"{lat:.{digits}f},{lon:.{digits}f},{bright:.1f},{scan:.2f},{track:.2f},{day},"
+            f"{hour:02d}{minute:02d},{satellite},{'MODIS' if modis else 'VIIRS'},{confidence},"
+            f"{version}-SAMPLE,{bright2:.1f},{rng.uniform(0.5, 30):.2f},"
+            f"{'D' if 6 <= hour < 18 else 'N'}"
+        )
+    return sorted(rows, key=lambda row: row.split(",")[5:7])
+
+
 def _firms(seen: Seen) -> Canned:
+    """The area API: rows of that source only, on DATE..DATE+DAY_RANGE-1, inside the box (and
+    inside the sample area: elsewhere nothing burned)."""
     parts = seen.path.split("/")[5:]  # /firms/api/area/csv/{key}/{source}/{area}/{days}/{date}
     if len(parts) != 5:
         return Canned(400, "Invalid API call.")
@@ -194,14 +253,22 @@ def _firms(seen: Seen) -> Canned:
         assert len(bbox) == 4 and 1 <= int(days) <= 5
     except (ValueError, AssertionError):
         return Canned(200, "Invalid area coordinates or day range.")
-    family = "modis" if source.startswith("MODIS") else "viirs"
-    if not source.startswith(("MODIS", "VIIRS")):
+    if source not in _FIRMS_SOURCES:
         return Canned(200, f"Invalid source: {source}.")
-    if not _intersects_sample_area(bbox):
-        return Canned(200, _sample(f"firms_{family}_empty.csv"), "text/csv")
-    day1 = day0 + dt.timedelta(days=1 if int(days) > 1 else 0)
-    body = _sample(f"firms_{family}.csv", DAY0=day0.isoformat(), DAY1=day1.isoformat())
-    return Canned(200, body, "text/csv")
+    family = "modis" if source.startswith("MODIS") else "viirs"
+    header = _sample(f"firms_{family}_empty.csv").decode().strip()
+    west, south, east, north = bbox
+    a_west, a_south, a_east, a_north = SAMPLE_AREA
+    box = (max(west, a_west), max(south, a_south), min(east, a_east), min(north, a_north))
+    rows: list[str] = []
+    if box[0] <= box[2] and box[1] <= box[3]:
+        for offset in range(int(days)):
+            try:
+                day = day0 + dt.timedelta(days=offset)
+            except OverflowError:
+                break
+            rows += _firms_rows(source, box, day)
+    return Canned(200, "\n".join([header, *rows]) + "\n", "text/csv")
 
 
 def _wayback_values(seen: Seen, base: str, stamp_param: str) -> dict[str, str]:
@@ -216,10 +283,24 @@ def _wayback_values(seen: Seen, base: str, stamp_param: str) -> dict[str, str]:
     }
 
 
+def _gdelt_datetime(value: str) -> dt.datetime | None:
+    if len(value) != 14 or not value.isdigit():
+        return None
+    try:
+        return dt.datetime.strptime(value, "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+
+
 def _gdelt(seen: Seen, base: str) -> Canned:
     query = seen.param("query")
     if seen.param("mode").lower() != "artlist" or seen.param("format").lower() != "json":
         return Canned(200, "Invalid mode or format.", "text/html; charset=utf-8")
+    for name in ("startdatetime", "enddatetime"):
+        # Like GDELT, a sentence (HTTP 200) for a date it cannot read; the wording is the stub's.
+        if seen.param(name) and _gdelt_datetime(seen.param(name)) is None:
+            text = f"Invalid {name.upper()}: it must be YYYYMMDDHHMMSS."
+            return Canned(200, text, "text/html; charset=utf-8")
     if "(" in query and " OR " not in query:
         return Canned(200, _sample("gdelt_error.txt"), "text/html; charset=utf-8")
     if "nonexistent" in query.lower():
@@ -243,11 +324,10 @@ def _nominatim(seen: Seen) -> Canned:
     if seen.param("format") != "jsonv2":
         return Canned(400, "Parameter 'format' must be jsonv2 for this stub.")
     query = seen.param("q").lower()
-    if "valdai" in query:
-        return _json("nominatim_valdai.json")
-    if "novgorod" in query:
-        return _json("nominatim_novgorod.json")
-    return _json("nominatim_empty.json")
+    for name, sample in STUB_PLACES.items():
+        if name.lower() in query:
+            return _json(sample)
+    return _json("nominatim_empty.json")  # Nominatim's answer for "no such place": []
 
 
 def default_answer(seen: Seen, base: str) -> Canned:
@@ -351,7 +431,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             try:
                 answer = self.state.next_scripted(seen.path) or default_answer(seen, base)
-            except (ValueError, KeyError, TypeError) as error:
+            except (ValueError, KeyError, TypeError, OverflowError) as error:
                 answer = Canned(400, f"The stub could not read this request: {error!r}")
         if answer.sample:
             answer.body = _sample(answer.sample, BASE=base)
@@ -427,6 +507,11 @@ def running_stub(latency: float = 0.0) -> Iterator[StubServer]:
         yield stub
 
 
+def export_lines(base_url: str) -> list[str]:
+    """`export NAME=value` lines for a shell, values quoted (the geocoder hint has spaces)."""
+    return [f"export {name}={shlex.quote(value)}" for name, value in provider_env(base_url).items()]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Stub of the evidence providers' services.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -438,8 +523,8 @@ def main(argv: list[str] | None = None) -> None:
     _Handler.quiet = not args.verbose
     print(f"Stub services (SAMPLE data) at {server.url}", flush=True)
     print("Point the providers at it with:", flush=True)
-    for name, value in provider_env(server.url).items():
-        print(f"  export {name}={value}", flush=True)
+    for line in export_lines(server.url):
+        print(f"  {line}", flush=True)
     try:
         server._server.serve_forever()
     except KeyboardInterrupt:
