@@ -10,9 +10,10 @@ from django.test import override_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from claims.models import Ticket
+from claims.workflow import State
 from tests.api.conftest import make_ticket
 from tests.api.test_tickets import CLAIM, error_of
-from tests.factories import UserFactory
+from tests.factories import EvidenceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +123,73 @@ def test_odd_or_huge_claim_text_is_a_400_on_the_field(client_for, reporter, text
     assert response.status_code == 400, why
     assert "claim.text" in error_of(response)["fields"], why
     assert Ticket.objects.count() == 0
+
+
+LONE = "\\ud800"  # a lone surrogate, as JSON escapes it: no Unicode scalar value, not encodable
+
+
+def _choice_field_requests() -> list[tuple[str, str, str, str]]:
+    return [
+        ("POST", "tickets", '{"claim": CLAIM, "priority": "LONE"}', "priority"),
+        ("POST", "transitions", '{"action": "LONE", "version": 1}', "action"),
+        ("POST", "evidence", '{"kind": "LONE", "title": "t"}', "kind"),
+        ("PATCH", "evidence_item", '{"stance": "LONE"}', "stance"),
+    ]
+
+
+@pytest.mark.parametrize(("method", "target", "body", "field"), _choice_field_requests())
+def test_a_lone_surrogate_in_a_choice_field_is_a_400_naming_it(
+    client_for, fact_checker, method, target, body, field
+):
+    ticket = make_ticket(State.RESEARCHING)
+    evidence = EvidenceFactory(ticket=ticket)
+    path = {
+        "tickets": "/api/v1/tickets/",
+        "transitions": f"/api/v1/tickets/{ticket.pk}/transitions/",
+        "evidence": f"/api/v1/tickets/{ticket.pk}/evidence/",
+        "evidence_item": f"/api/v1/evidence/{evidence.pk}/",
+    }[target]
+    raw = body.replace("CLAIM", json.dumps(CLAIM)).replace("LONE", LONE)
+    response = client_for(fact_checker).generic(method, path, raw, content_type="application/json")
+    assert response.status_code == 400, response.content
+    error = error_of(response)
+    assert error["code"] == "invalid"
+    assert list(error["fields"]) == [field]
+
+
+def test_every_string_that_is_not_unicode_is_named_at_once(client_for, reporter):
+    body = json.dumps({"claim": {**CLAIM, "claimant": "C"}, "priority": "P", "tags": ["ok", "T"]})
+    for marker in ('"C"', '"P"', '"T"'):
+        body = body.replace(marker, f'"x{LONE}"')
+    body = body.replace('"claim": {', f'"claim": {{"{LONE}": 1, ', 1)
+    response = post_raw(client_for(reporter), "/api/v1/tickets/", body)
+    assert response.status_code == 400, response.content
+    fields = error_of(response)["fields"]
+    assert set(fields) == {"claim.claimant", "claim.\\ud800", "priority", "tags.1"}
+    assert Ticket.objects.count() == 0
+
+
+def test_a_surrogate_pair_is_one_valid_character(client_for, reporter):
+    body = json.dumps({"claim": {**CLAIM, "text": "rocket R"}}).replace("R", "\\ud83d\\ude80")
+    response = post_raw(client_for(reporter), "/api/v1/tickets/", body)
+    assert response.status_code == 201, response.content
+    assert Ticket.objects.get().claim.text == "rocket \U0001f680"
+
+
+def test_a_query_parameter_that_is_not_utf_8_is_answered_not_crashed(client_for, reporter):
+    # The UTF-8 encoding of a lone surrogate: Django decodes query strings with replacement.
+    response = client_for(reporter).get("/api/v1/tickets/?state=%ED%A0%80&claimant=%ED%A0%80")
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {"state"}
+
+
+def test_an_admin_form_post_that_is_not_utf_8_is_answered_not_crashed(client):
+    response = client.post(
+        "/admin/login/",
+        b"username=%ED%A0%80&password=%ED%A0%80",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200  # the login form again, with its error
 
 
 def test_exotic_but_valid_unicode_is_stored_as_sent(client_for, reporter):
