@@ -6,12 +6,18 @@ import io
 import json
 
 import pytest
-from django.test import override_settings
+from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 
 from claims.models import Ticket
 from claims.workflow import State
+from factcheck.http.bodylimit import BodyRefused, limit_request_body
 from tests.api.conftest import make_ticket
+from tests.api.live_server import (  # noqa: F401 - a fixture
+    chunked,
+    gunicorn_fixture,
+    request_bytes,
+)
 from tests.api.test_tickets import CLAIM, error_of
 from tests.factories import EvidenceFactory, UserFactory
 
@@ -22,51 +28,86 @@ def post_raw(client, path: str, body: bytes | str, content_type: str = "applicat
     return client.generic("POST", path, body, content_type=content_type, **extra)
 
 
-# --- body size ------------------------------------------------------------------------------------
+# --- body size and framing, through a real gunicorn --------------------------------------------
 
 
-@override_settings(FACTCHECK_MAX_BODY_BYTES=1000)
-def test_a_body_over_the_cap_is_a_413_before_parsing(client_for, reporter):
-    body = json.dumps({"claim": {**CLAIM, "text": "x" * 2000}})
-    response = post_raw(client_for(reporter), "/api/v1/tickets/", body)
-    assert response.status_code == 413
-    assert error_of(response)["code"] == "body_too_large"
-    assert Ticket.objects.count() == 0
+def open_ticket_request(body: bytes, headers: dict[str, str], token: str = "") -> bytes:
+    headers = {"Content-Type": "application/json", **headers}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    return request_bytes("POST", "/api/v1/tickets/", headers=headers, body=body)
 
 
-@override_settings(FACTCHECK_MAX_BODY_BYTES=1000)
-def test_a_chunked_body_over_the_cap_is_a_413(client_for, reporter):
-    body = json.dumps({"claim": {**CLAIM, "text": "x" * 2000}}).encode()
-    response = post_raw(
-        client_for(reporter),
-        "/api/v1/tickets/",
-        b"",
-        CONTENT_LENGTH="",
-        HTTP_TRANSFER_ENCODING="chunked",
-        **{"wsgi.input": io.BytesIO(body)},
-    )
-    assert response.status_code == 413
-    assert Ticket.objects.count() == 0
+# gunicorn sees only committed rows; the roles, which the flush after such a test removes, are
+# restored from the migrations' data before it.
+committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-@override_settings(FACTCHECK_MAX_BODY_BYTES=10_000)
-def test_a_chunked_body_within_the_cap_is_read(client_for, reporter):
+@pytest.fixture
+def reporter_token(db) -> str:
+    """A token gunicorn can see (in a `committed` test)."""
+    return Token.objects.create(user=UserFactory(role="reporter")).key
+
+
+def test_a_body_over_the_cap_is_read_then_answered_413(gunicorn):
+    # Far more than the socket buffers hold: a server that answered without reading the body
+    # would reset the connection while the client is still sending.
+    body = json.dumps({"claim": {**CLAIM, "text": "x" * (4 * 1024 * 1024)}}).encode()
+    raw = open_ticket_request(body, {"Content-Length": str(len(body))})
+    response = gunicorn.send(raw)
+    assert response.status == 413
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["code"] == "body_too_large"
+
+
+def test_a_chunked_body_over_the_cap_is_a_413(gunicorn):
+    body = json.dumps({"claim": {**CLAIM, "text": "x" * (4 * 1024 * 1024)}}).encode()
+    pieces = [body[i : i + 65536] for i in range(0, len(body), 65536)]
+    raw = open_ticket_request(chunked(*pieces), {"Transfer-Encoding": "chunked"})
+    response = gunicorn.send(raw)
+    assert response.status == 413
+    assert response.json()["error"]["code"] == "body_too_large"
+
+
+@committed
+def test_a_chunked_body_within_the_cap_reaches_the_view(gunicorn, reporter_token):
     body = json.dumps({"claim": CLAIM}).encode()
-    response = post_raw(
-        client_for(reporter),
-        "/api/v1/tickets/",
-        b"",
-        CONTENT_LENGTH="",
-        HTTP_TRANSFER_ENCODING="chunked",
-        **{"wsgi.input": io.BytesIO(body)},
+    raw = open_ticket_request(
+        chunked(body[:40], body[40:]), {"Transfer-Encoding": "chunked"}, reporter_token
     )
-    assert response.status_code == 201, response.content
+    response = gunicorn.send(raw)
+    assert response.status == 201, response.body
+    assert Ticket.objects.get().claim.text == CLAIM["text"]
 
 
-def test_a_nonsense_content_length_is_a_400(client_for, reporter):
-    response = post_raw(client_for(reporter), "/api/v1/tickets/", b"{}", CONTENT_LENGTH="-5")
-    assert response.status_code == 400
-    assert error_of(response)["code"] == "bad_request"
+@committed
+@pytest.mark.parametrize(
+    "framing",
+    [
+        b"zz\r\n{}\r\n0\r\n\r\n",  # a chunk size that is not hexadecimal
+        b"2\r\n{}XX0\r\n\r\n",  # a chunk without its CRLF terminator
+    ],
+)
+def test_malformed_chunking_is_a_400_in_the_error_shape(gunicorn, reporter_token, framing):
+    raw = open_ticket_request(framing, {"Transfer-Encoding": "chunked"}, reporter_token)
+    response = gunicorn.send(raw)
+    assert response.status == 400, response.raw
+    assert response.json()["error"]["code"] == "bad_request"
+    assert Ticket.objects.count() == 0
+
+
+def test_a_nonsense_content_length_is_a_400_in_the_error_shape(gunicorn):
+    response = gunicorn.send(open_ticket_request(b"{}", {"Content-Length": "-5"}))
+    assert response.status == 400, response.raw
+    assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_the_limit_in_front_of_django_refuses_a_nonsense_content_length():
+    """Whatever server runs the application (gunicorn refuses this one itself)."""
+    environ = {"CONTENT_LENGTH": "-5", "wsgi.input": io.BytesIO(b"{}")}
+    with pytest.raises(BodyRefused) as refused:
+        limit_request_body(environ, 1000)
+    assert refused.value.status == 400
 
 
 # --- malformed bodies -------------------------------------------------------------------------------
