@@ -18,6 +18,8 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from factcheck import gunicorn as web_server
+
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "Every error response has this body.",
@@ -64,10 +66,12 @@ ERROR_DESCRIPTIONS = {
     "406": "The `Accept` header rules out JSON.",
     "409": "Conflict with the ticket's current state or version.",
     "413": "The request body is larger than the configured limit.",
-    "414": "The request line (method, path and query string) is longer than 4094 bytes.",
+    "414": "The request line (method, path and query string) is longer than "
+    f"{web_server.limit_request_line} bytes.",
     "415": "The request body is not JSON (send `Content-Type: application/json`).",
     "429": "Too many requests for this token; see the Retry-After header.",
-    "431": "Too many request header fields (over 100), or one longer than 8190 bytes.",
+    "431": f"Too many request header fields (over {web_server.limit_request_fields}), or one "
+    f"longer than {web_server.limit_request_field_size} bytes.",
 }
 # What the HTTP layer can answer to any request, whatever the operation (see
 # factcheck/http/gunicorn_worker.py and factcheck/gunicorn.py for the limits).
@@ -174,7 +178,7 @@ input by its dotted path (`claim.text`, `tags.0`). 400 invalid input (or a malfo
 401, 403, 404 (no such object, or not one you may see), 406 (an `Accept` header that rules out
 JSON), 409 (stale version, action not allowed in the current state, no verdict yet), 413 (body over
 the size limit; the body is read first, up to a bound, so the client gets the answer), 414 (request
-line over 4094 bytes), 415 (not JSON), 429 (throttled; see `Retry-After`), 431 (too many or too
+line over LIMIT_REQUEST_LINE bytes), 415 (not JSON), 429 (throttled; see `Retry-After`), 431 (too many or too
 long headers). Request bodies are closed: unknown fields are a 400. Strings must be Unicode text: a
 lone surrogate (`\\ud800`) anywhere in a body is a 400 naming each such field.
 
@@ -186,7 +190,9 @@ lone surrogate (`\\ud800`) anywhere in a body is a 400 naming each such field.
 def postprocess(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
-    result.setdefault("info", {})["description"] = API_DESCRIPTION
+    result.setdefault("info", {})["description"] = API_DESCRIPTION.replace(
+        "LIMIT_REQUEST_LINE", str(web_server.limit_request_line)
+    )
     schemas = result.get("components", {}).get("schemas", {})
     for name, schema in schemas.items():
         if name.endswith("Request") and schema.get("type") == "object":
