@@ -36,11 +36,12 @@ CLIENT_ERRORS: tuple[tuple[type[BaseException], int, str, str], ...] = (
         "The request has too many header fields, or one that is too long.",
     ),
     (http_errors.ExpectationFailed, 417, "expectation_failed", "Only 100-continue is expected."),
+    # gunicorn answers 501 here (RFC 9112's SHOULD); SPEC §4 has no 5xx for any input: a 400.
     (
         http_errors.UnsupportedTransferCoding,
-        501,
-        "not_implemented",
-        "The transfer coding is not supported.",
+        400,
+        "bad_request",
+        "The transfer coding is not supported (only chunked).",
     ),
     (http_errors.ForbiddenProxyRequest, 403, "permission_denied", "Proxy request forbidden."),
     (ssl.SSLError, 403, "permission_denied", "TLS handshake failed."),

@@ -36,7 +36,7 @@ ERROR_SCHEMA: dict[str, Any] = {
                         "not_acceptable, unsupported_media_type, stale_version, "
                         "transition_not_allowed, not_final, body_too_large, throttled, "
                         "bad_request, uri_too_long, headers_too_large, expectation_failed, "
-                        "not_implemented, server_error."
+                        "server_error."
                     ),
                 },
                 "message": {"type": "string", "description": "A sentence for people."},
@@ -69,13 +69,14 @@ ERROR_DESCRIPTIONS = {
     "414": "The request line (method, path and query string) is longer than "
     f"{web_server.limit_request_line} bytes.",
     "415": "The request body is not JSON (send `Content-Type: application/json`).",
+    "417": "An `Expect` header other than `100-continue`.",
     "429": "Too many requests for this token; see the Retry-After header.",
     "431": f"Too many request header fields (over {web_server.limit_request_fields}), or one "
     f"longer than {web_server.limit_request_field_size} bytes.",
 }
 # What the HTTP layer can answer to any request, whatever the operation (see
 # factcheck/http/gunicorn_worker.py and factcheck/gunicorn.py for the limits).
-EVERY_OPERATION_STATUSES = ("400", "406", "414", "431")
+EVERY_OPERATION_STATUSES = ("400", "406", "414", "417", "431")
 
 
 class ErrorSerializer(serializers.BaseSerializer):
@@ -178,8 +179,8 @@ input by its dotted path (`claim.text`, `tags.0`). 400 invalid input (or a malfo
 401, 403, 404 (no such object, or not one you may see), 406 (an `Accept` header that rules out
 JSON), 409 (stale version, action not allowed in the current state, no verdict yet), 413 (body over
 the size limit; the body is read first, up to a bound, so the client gets the answer), 414 (request
-line over LIMIT_REQUEST_LINE bytes), 415 (not JSON), 429 (throttled; see `Retry-After`), 431 (too many or too
-long headers). Request bodies are closed: unknown fields are a 400. Strings must be Unicode text: a
+line over LIMIT_REQUEST_LINE bytes), 415 (not JSON), 417 (an `Expect` other than
+`100-continue`), 429 (throttled; see `Retry-After`), 431 (too many or too long headers). Request bodies are closed: unknown fields are a 400. Strings must be Unicode text: a
 lone surrogate (`\\ud800`) anywhere in a body is a 400 naming each such field.
 
 **ClaimReview rating scale.** ratingValue 1 = Debunked, 3 = Inconclusive, 5 = Corroborated

@@ -16,7 +16,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.workers.processes import Process, free_port, shared_database_url, wait_for
+from tests.workers.processes import (
+    Process,
+    free_port,
+    run_python,
+    shared_database_url,
+    wait_for,
+)
 
 LIVE_MAX_BODY_BYTES = 10_000
 
@@ -126,3 +132,25 @@ def gunicorn_fixture(
         yield LiveServer(port, process)
     finally:
         process.stop()
+
+
+@pytest.fixture(name="committed_token")
+def committed_token_fixture(db: None) -> Iterator[str]:
+    """A reporter's token that gunicorn can see: created and removed again by another process,
+    so that the test keeps its own rolled-back transaction (a flushing `transactional_db` test
+    would also remove the roles that the migrations made, under every later test)."""
+    env = {**os.environ, "DATABASE_URL": shared_database_url()}
+    created = run_python(
+        "from rest_framework.authtoken.models import Token\n"
+        "from tests.factories import UserFactory\n"
+        "user = UserFactory(username='gunicorn-client', role='reporter')\n"
+        "print(json.dumps({'key': Token.objects.create(user=user).key}))\n",
+        env=env,
+    )
+    yield created["key"]
+    run_python(
+        "from django.contrib.auth.models import User\n"
+        "User.objects.filter(username='gunicorn-client').delete()\n"
+        "print(json.dumps({}))\n",
+        env=env,
+    )

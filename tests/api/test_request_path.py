@@ -197,10 +197,16 @@ def test_a_header_field_over_the_limit_is_a_431_in_the_error_shape(gunicorn):
         b"NOT A REQUEST\r\n\r\n",
         b"GET /api/v1/tickets/ HTTP/9.9\r\nHost: x\r\n\r\n",
         b"GET /api/v1/tickets/ HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n",
+        b"POST /api/v1/tickets/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
     ],
 )
 def test_a_malformed_request_is_a_400_in_the_error_shape(gunicorn, raw):
     assert_error_shape(gunicorn.send(raw), 400, "bad_request")
+
+
+def test_an_unknown_expectation_is_a_417_in_the_error_shape(gunicorn):
+    response = gunicorn.send(request_bytes("GET", TICKETS, headers={"Expect": "miracles"}))
+    assert_error_shape(response, 417, "expectation_failed")
 
 
 def test_a_request_within_the_limits_reaches_django(gunicorn):
