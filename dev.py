@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -123,6 +124,15 @@ def demo_env(live: bool, stub_port: int) -> dict[str, str]:
     return env
 
 
+def token_hint(environ: Mapping[str, str]) -> str:
+    """The command that prints a user's API token, to run from the checkout in another shell. It
+    carries DJANGO_DEBUG=true when the demo set that for itself (see demo_env: the demo has no
+    DJANGO_SECRET_KEY, which settings demand outside debug), so that it works as printed."""
+    prefix = "" if "DJANGO_DEBUG" in environ else "DJANGO_DEBUG=true "
+    python = PY.relative_to(ROOT)
+    return f"{prefix}{python} manage.py create_role_user <username> --role <role>"
+
+
 def up(args: argparse.Namespace) -> None:
     ensure_venv("")
     VAR.mkdir(exist_ok=True)
@@ -197,7 +207,7 @@ def up(args: argparse.Namespace) -> None:
         f"  Health:                       {base}/healthz",
         "  Logins (username / password, role):",
         *[f"    {u:<6} / {p:<16} {r}" for u, r, p in DEMO_USERS],
-        "  API tokens: .venv/bin/python manage.py create_role_user <username> --role <role>",
+        f"  API tokens: {token_hint(os.environ)}",
     ]
     if not args.live:
         lines.append(

@@ -226,6 +226,8 @@ def gunicorn(env: Mapping[str, str], *, workers: int | None = None) -> Iterator[
             PY,
             "-m",
             "gunicorn",
+            "-c",
+            "python:factcheck.gunicorn",
             "factcheck.wsgi",
             "--bind",
             f"127.0.0.1:{port}",

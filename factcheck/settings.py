@@ -66,8 +66,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: refuse oversized bodies (413) before anything reads them.
-    "factcheck.http.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -134,7 +132,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-# Requests bigger than this are refused with 413 before any parsing.
+# Requests bigger than this are refused with 413 before any parsing (factcheck.http.bodylimit, in
+# front of Django in factcheck.wsgi).
 FACTCHECK_MAX_BODY_BYTES = _positive_int("FACTCHECK_MAX_BODY_BYTES", 1_048_576)
 DATA_UPLOAD_MAX_MEMORY_SIZE = FACTCHECK_MAX_BODY_BYTES
 

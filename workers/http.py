@@ -46,7 +46,8 @@ ALLOWED_SCHEMES = frozenset({"http", "https"})
 METADATA_ADDRESSES = frozenset(
     {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 )
-# Checked by name so that the refusal says why; `is_global` below catches whatever is left.
+# Checked by name so that the refusal says why; outside these, an IPv6 address must lie in the
+# global unicast space (2000::/3) and every address must be `is_global`.
 _REFUSED_NETWORKS: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...] = tuple(
     (ipaddress.ip_network(net), reason)
     for net, reason in (
@@ -63,11 +64,20 @@ _REFUSED_NETWORKS: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, st
         ("240.0.0.0/4", "reserved"),
         ("::/128", "unspecified"),
         ("::1/128", "loopback"),
+        ("::/96", "IPv4-compatible (deprecated)"),
+        ("64:ff9b:1::/48", "local-use NAT64"),
+        ("100::/64", "discard-only"),
+        ("2001:db8::/32", "documentation"),
+        ("3fff::/20", "documentation"),
         ("fc00::/7", "unique-local"),
         ("fe80::/10", "link-local"),
         ("ff00::/8", "multicast"),
     )
 )
+_GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
+# Forms whose last 32 bits are an IPv4 address that a translator or the host's own stack reaches.
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # SIIT (RFC 2765)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known NAT64 prefix (RFC 6052)
 _LOOPBACK_NETWORKS = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
 
@@ -147,18 +157,28 @@ def resolve_host(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 host that `address` reaches through a mapping or translation, if it is one."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in _IPV4_TRANSLATED or address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour is not None:
+        return address.sixtofour
+    return address.teredo[1] if address.teredo else None
+
+
 def address_refusal(address: IPAddress, *, allow_loopback: bool = False) -> str:
-    """Why `address` must not be contacted for a user-supplied URL, or empty when it may."""
+    """Why `address` must not be contacted for a user-supplied URL, or empty when it may.
+
+    Allowed: a global IPv4 address, a global IPv6 unicast address (2000::/3 and `is_global`), and
+    an IPv6 form that wraps a global IPv4 address (mapped, translated, NAT64, 6to4, Teredo).
+    Everything else is refused, including the deprecated IPv4-compatible form (::a.b.c.d)."""
     if isinstance(address, ipaddress.IPv6Address):
-        # An IPv4 address wrapped in IPv6 reaches the IPv4 host: judge that one.
-        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        embedded = embedded_ipv4(address)
         if embedded is not None:
             reason = address_refusal(embedded, allow_loopback=allow_loopback)
             return f"{reason} (inside {address})" if reason else ""
-        if address in ipaddress.ip_network("64:ff9b::/96"):
-            return address_refusal(
-                ipaddress.IPv4Address(int(address) & 0xFFFFFFFF), allow_loopback=allow_loopback
-            )
     if address in METADATA_ADDRESSES:
         return "a cloud metadata address"
     if allow_loopback and any(address in net for net in _LOOPBACK_NETWORKS):
@@ -166,6 +186,8 @@ def address_refusal(address: IPAddress, *, allow_loopback: bool = False) -> str:
     for network, reason in _REFUSED_NETWORKS:
         if address.version == network.version and address in network:
             return reason
+    if address.version == 6 and address not in _GLOBAL_UNICAST:
+        return "outside the global unicast space"
     if not address.is_global:
         return "not a public address"
     return ""

@@ -3,8 +3,9 @@
     {"error": {"status": 409, "code": "stale_version", "message": "...", "fields": {"claim.text": ["..."]}}}
 
 `fields` maps a field's dotted path to its messages; it is empty unless the input was at fault.
-DRF's exception handler, Django's 404/500 handlers (for API paths) and the body-size middleware all
-build their bodies with `error_body`.
+DRF's exception handler, Django's 404/500 handlers (for API paths), the request body limit in front of
+Django and the gunicorn worker's own errors all build their bodies with `error_body`
+(factcheck.http.shape).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from factcheck.errors import (
     StaleVersion,
     TransitionNotAllowed,
 )
+from factcheck.http.shape import error_body
 
 API_PATH_PREFIXES = ("/api/", "/healthz")
 
@@ -50,19 +52,6 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "Conflict with the current state of the resource."
     default_code = "conflict"
-
-
-def error_body(
-    status_code: int, code: str, message: str, fields: Mapping[str, list[str]] | None = None
-) -> dict[str, Any]:
-    return {
-        "error": {
-            "status": status_code,
-            "code": code,
-            "message": message,
-            "fields": dict(fields or {}),
-        }
-    }
 
 
 def flatten_field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -5,7 +5,9 @@ operation is reachable; no response may be a 5xx, and every response must match 
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +22,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from claims.workflow import State
 from factcheck.wsgi import application
 from tests.api.conftest import make_ticket
+from tests.api.live_server import gunicorn_fixture, request_bytes  # noqa: F401 - a fixture
 from tests.factories import EvidenceFactory, UserFactory
 
 # Modest by default so the suite stays quick; raise it for a deeper run.
@@ -77,3 +80,31 @@ def test_api_conforms_to_its_schema(case: schemathesis.Case, fuzz_world: dict[st
     case.call_and_validate(
         headers=fuzz_world["headers"], excluded_checks=[positive_data_acceptance]
     )
+
+
+def test_what_the_web_server_refuses_is_documented_for_every_operation(gunicorn):
+    """Schemathesis calls the WSGI application, below gunicorn; what gunicorn itself answers (an
+    over-long request line, too many headers) is checked here, through a real gunicorn, against
+    the schema it serves: a documented status, in the error shape."""
+    served = gunicorn.send(
+        request_bytes("GET", "/api/schema/", headers={"Accept": "application/vnd.oai.openapi+json"})
+    )
+    assert served.status == 200
+    paths = json.loads(served.body)["paths"]
+    refusals = [
+        ({"target_suffix": "?q=" + "x" * 5000, "headers": {}}, 414),
+        ({"target_suffix": "", "headers": {f"X-Field-{n}": "1" for n in range(101)}}, 431),
+    ]
+    for path, item in paths.items():
+        for method, operation in item.items():
+            target = re.sub(r"\{[^}]+\}", "1", path)
+            for request, status in refusals:
+                raw = request_bytes(
+                    method.upper(), target + request["target_suffix"], headers=request["headers"]
+                )
+                response = gunicorn.send(raw)
+                assert response.status == status, (method, path, response.raw[:300])
+                assert str(status) in operation["responses"], (method, path)
+                assert response.headers["content-type"] == "application/json"
+                error = response.json()["error"]
+                assert set(error) == {"status", "code", "message", "fields"}

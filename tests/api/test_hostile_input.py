@@ -6,13 +6,20 @@ import io
 import json
 
 import pytest
-from django.test import override_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from claims.models import Ticket
+from claims.workflow import State
+from factcheck.http.bodylimit import BodyRefused, limit_request_body
 from tests.api.conftest import make_ticket
+from tests.api.live_server import (  # noqa: F401 - a fixture
+    chunked,
+    committed_token_fixture,
+    gunicorn_fixture,
+    request_bytes,
+)
 from tests.api.test_tickets import CLAIM, error_of
-from tests.factories import UserFactory
+from tests.factories import EvidenceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,51 +28,73 @@ def post_raw(client, path: str, body: bytes | str, content_type: str = "applicat
     return client.generic("POST", path, body, content_type=content_type, **extra)
 
 
-# --- body size ------------------------------------------------------------------------------------
+# --- body size and framing, through a real gunicorn --------------------------------------------
 
 
-@override_settings(FACTCHECK_MAX_BODY_BYTES=1000)
-def test_a_body_over_the_cap_is_a_413_before_parsing(client_for, reporter):
-    body = json.dumps({"claim": {**CLAIM, "text": "x" * 2000}})
-    response = post_raw(client_for(reporter), "/api/v1/tickets/", body)
-    assert response.status_code == 413
-    assert error_of(response)["code"] == "body_too_large"
-    assert Ticket.objects.count() == 0
+def open_ticket_request(body: bytes, headers: dict[str, str], token: str = "") -> bytes:
+    headers = {"Content-Type": "application/json", **headers}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    return request_bytes("POST", "/api/v1/tickets/", headers=headers, body=body)
 
 
-@override_settings(FACTCHECK_MAX_BODY_BYTES=1000)
-def test_a_chunked_body_over_the_cap_is_a_413(client_for, reporter):
-    body = json.dumps({"claim": {**CLAIM, "text": "x" * 2000}}).encode()
-    response = post_raw(
-        client_for(reporter),
-        "/api/v1/tickets/",
-        b"",
-        CONTENT_LENGTH="",
-        HTTP_TRANSFER_ENCODING="chunked",
-        **{"wsgi.input": io.BytesIO(body)},
+def test_a_body_over_the_cap_is_read_then_answered_413(gunicorn):
+    # Far more than the socket buffers hold: a server that answered without reading the body
+    # would reset the connection while the client is still sending.
+    body = json.dumps({"claim": {**CLAIM, "text": "x" * (4 * 1024 * 1024)}}).encode()
+    raw = open_ticket_request(body, {"Content-Length": str(len(body))})
+    response = gunicorn.send(raw)
+    assert response.status == 413
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["code"] == "body_too_large"
+
+
+def test_a_chunked_body_over_the_cap_is_a_413(gunicorn):
+    body = json.dumps({"claim": {**CLAIM, "text": "x" * (4 * 1024 * 1024)}}).encode()
+    pieces = [body[i : i + 65536] for i in range(0, len(body), 65536)]
+    raw = open_ticket_request(chunked(*pieces), {"Transfer-Encoding": "chunked"})
+    response = gunicorn.send(raw)
+    assert response.status == 413
+    assert response.json()["error"]["code"] == "body_too_large"
+
+
+def test_a_chunked_body_within_the_cap_reaches_the_view(gunicorn, committed_token):
+    # Refused for a field only the body names: the view parsed the whole chunked body. (Nothing
+    # is written, so nothing outlives the test.)
+    body = json.dumps({"claim": CLAIM, "priority": "whenever"}).encode()
+    raw = open_ticket_request(
+        chunked(body[:40], body[40:]), {"Transfer-Encoding": "chunked"}, committed_token
     )
-    assert response.status_code == 413
-    assert Ticket.objects.count() == 0
+    response = gunicorn.send(raw)
+    assert response.status == 400, response.raw
+    assert list(response.json()["error"]["fields"]) == ["priority"]
 
 
-@override_settings(FACTCHECK_MAX_BODY_BYTES=10_000)
-def test_a_chunked_body_within_the_cap_is_read(client_for, reporter):
-    body = json.dumps({"claim": CLAIM}).encode()
-    response = post_raw(
-        client_for(reporter),
-        "/api/v1/tickets/",
-        b"",
-        CONTENT_LENGTH="",
-        HTTP_TRANSFER_ENCODING="chunked",
-        **{"wsgi.input": io.BytesIO(body)},
-    )
-    assert response.status_code == 201, response.content
+@pytest.mark.parametrize(
+    "framing",
+    [
+        b"zz\r\n{}\r\n0\r\n\r\n",  # a chunk size that is not hexadecimal
+        b"2\r\n{}XX0\r\n\r\n",  # a chunk without its CRLF terminator
+    ],
+)
+def test_malformed_chunking_is_a_400_in_the_error_shape(gunicorn, framing):
+    response = gunicorn.send(open_ticket_request(framing, {"Transfer-Encoding": "chunked"}))
+    assert response.status == 400, response.raw
+    assert response.json()["error"]["code"] == "bad_request"
 
 
-def test_a_nonsense_content_length_is_a_400(client_for, reporter):
-    response = post_raw(client_for(reporter), "/api/v1/tickets/", b"{}", CONTENT_LENGTH="-5")
-    assert response.status_code == 400
-    assert error_of(response)["code"] == "bad_request"
+def test_a_nonsense_content_length_is_a_400_in_the_error_shape(gunicorn):
+    response = gunicorn.send(open_ticket_request(b"{}", {"Content-Length": "-5"}))
+    assert response.status == 400, response.raw
+    assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_the_limit_in_front_of_django_refuses_a_nonsense_content_length():
+    """Whatever server runs the application (gunicorn refuses this one itself)."""
+    environ = {"CONTENT_LENGTH": "-5", "wsgi.input": io.BytesIO(b"{}")}
+    with pytest.raises(BodyRefused) as refused:
+        limit_request_body(environ, 1000)
+    assert refused.value.status == 400
 
 
 # --- malformed bodies -------------------------------------------------------------------------------
@@ -122,6 +151,73 @@ def test_odd_or_huge_claim_text_is_a_400_on_the_field(client_for, reporter, text
     assert response.status_code == 400, why
     assert "claim.text" in error_of(response)["fields"], why
     assert Ticket.objects.count() == 0
+
+
+LONE = "\\ud800"  # a lone surrogate, as JSON escapes it: no Unicode scalar value, not encodable
+
+
+def _choice_field_requests() -> list[tuple[str, str, str, str]]:
+    return [
+        ("POST", "tickets", '{"claim": CLAIM, "priority": "LONE"}', "priority"),
+        ("POST", "transitions", '{"action": "LONE", "version": 1}', "action"),
+        ("POST", "evidence", '{"kind": "LONE", "title": "t"}', "kind"),
+        ("PATCH", "evidence_item", '{"stance": "LONE"}', "stance"),
+    ]
+
+
+@pytest.mark.parametrize(("method", "target", "body", "field"), _choice_field_requests())
+def test_a_lone_surrogate_in_a_choice_field_is_a_400_naming_it(
+    client_for, fact_checker, method, target, body, field
+):
+    ticket = make_ticket(State.RESEARCHING)
+    evidence = EvidenceFactory(ticket=ticket)
+    path = {
+        "tickets": "/api/v1/tickets/",
+        "transitions": f"/api/v1/tickets/{ticket.pk}/transitions/",
+        "evidence": f"/api/v1/tickets/{ticket.pk}/evidence/",
+        "evidence_item": f"/api/v1/evidence/{evidence.pk}/",
+    }[target]
+    raw = body.replace("CLAIM", json.dumps(CLAIM)).replace("LONE", LONE)
+    response = client_for(fact_checker).generic(method, path, raw, content_type="application/json")
+    assert response.status_code == 400, response.content
+    error = error_of(response)
+    assert error["code"] == "invalid"
+    assert list(error["fields"]) == [field]
+
+
+def test_every_string_that_is_not_unicode_is_named_at_once(client_for, reporter):
+    body = json.dumps({"claim": {**CLAIM, "claimant": "C"}, "priority": "P", "tags": ["ok", "T"]})
+    for marker in ('"C"', '"P"', '"T"'):
+        body = body.replace(marker, f'"x{LONE}"')
+    body = body.replace('"claim": {', f'"claim": {{"{LONE}": 1, ', 1)
+    response = post_raw(client_for(reporter), "/api/v1/tickets/", body)
+    assert response.status_code == 400, response.content
+    fields = error_of(response)["fields"]
+    assert set(fields) == {"claim.claimant", "claim.\\ud800", "priority", "tags.1"}
+    assert Ticket.objects.count() == 0
+
+
+def test_a_surrogate_pair_is_one_valid_character(client_for, reporter):
+    body = json.dumps({"claim": {**CLAIM, "text": "rocket R"}}).replace("R", "\\ud83d\\ude80")
+    response = post_raw(client_for(reporter), "/api/v1/tickets/", body)
+    assert response.status_code == 201, response.content
+    assert Ticket.objects.get().claim.text == "rocket \U0001f680"
+
+
+def test_a_query_parameter_that_is_not_utf_8_is_answered_not_crashed(client_for, reporter):
+    # The UTF-8 encoding of a lone surrogate: Django decodes query strings with replacement.
+    response = client_for(reporter).get("/api/v1/tickets/?state=%ED%A0%80&claimant=%ED%A0%80")
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {"state"}
+
+
+def test_an_admin_form_post_that_is_not_utf_8_is_answered_not_crashed(client):
+    response = client.post(
+        "/admin/login/",
+        b"username=%ED%A0%80&password=%ED%A0%80",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200  # the login form again, with its error
 
 
 def test_exotic_but_valid_unicode_is_stored_as_sent(client_for, reporter):

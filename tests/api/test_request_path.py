@@ -1,6 +1,6 @@
 """The lean request path: remembered token lookups that still notice every change, the throttle's
-counter, and opening a ticket with few queries and one broker message. (How fast it is belongs to
-bench/; these pin what it does.)"""
+counter, opening a ticket with few queries and one broker message, and what the web server itself
+answers (through a real gunicorn). (How fast it is belongs to bench/; these pin what it does.)"""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from claims.services import ticket_open
 from evidence.models import FetchJob, FetchStatus, Provider
+from tests.api.live_server import (  # noqa: F401 - a fixture
+    RawResponse,
+    gunicorn_fixture,
+    request_bytes,
+)
 from tests.api.test_tickets import CLAIM, open_ticket
 from tests.factories import UserFactory
 from workers.tasks import fan_out_fetch_jobs
@@ -156,3 +161,54 @@ def test_a_throttled_client_is_told_when_to_come_back(client_for, monkeypatch):
     assert refused.status_code == 429
     # 2 per minute: the next request is allowed 30 s after the first.
     assert 1 <= int(refused["Retry-After"]) <= 30
+
+
+# --- what gunicorn itself answers, through a real gunicorn ---------------------------------------
+
+
+def assert_error_shape(response: RawResponse, status: int, code: str) -> None:
+    assert response.status == status, response.raw[:500]
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["error"]["status"] == status
+    assert body["error"]["code"] == code
+    assert body["error"]["fields"] == {}
+
+
+def test_a_request_line_over_the_limit_is_a_414_in_the_error_shape(gunicorn):
+    response = gunicorn.send(request_bytes("GET", f"{TICKETS}?q={'x' * 5000}"))
+    assert_error_shape(response, 414, "uri_too_long")
+
+
+def test_too_many_header_fields_are_a_431_in_the_error_shape(gunicorn):
+    headers = {f"X-Field-{n}": "1" for n in range(101)}
+    response = gunicorn.send(request_bytes("GET", TICKETS, headers=headers))
+    assert_error_shape(response, 431, "headers_too_large")
+
+
+def test_a_header_field_over_the_limit_is_a_431_in_the_error_shape(gunicorn):
+    response = gunicorn.send(request_bytes("GET", TICKETS, headers={"X-Long": "x" * 9000}))
+    assert_error_shape(response, 431, "headers_too_large")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"NOT A REQUEST\r\n\r\n",
+        b"GET /api/v1/tickets/ HTTP/9.9\r\nHost: x\r\n\r\n",
+        b"GET /api/v1/tickets/ HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n",
+        b"POST /api/v1/tickets/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+    ],
+)
+def test_a_malformed_request_is_a_400_in_the_error_shape(gunicorn, raw):
+    assert_error_shape(gunicorn.send(raw), 400, "bad_request")
+
+
+def test_an_unknown_expectation_is_a_417_in_the_error_shape(gunicorn):
+    response = gunicorn.send(request_bytes("GET", TICKETS, headers={"Expect": "miracles"}))
+    assert_error_shape(response, 417, "expectation_failed")
+
+
+def test_a_request_within_the_limits_reaches_django(gunicorn):
+    response = gunicorn.send(request_bytes("GET", f"{TICKETS}?q={'x' * 3000}"))
+    assert_error_shape(response, 401, "not_authenticated")

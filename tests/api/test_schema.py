@@ -59,7 +59,7 @@ def test_every_error_response_uses_the_error_shape(schema):
         if path == "/healthz":
             continue
         codes = set(operation["responses"])
-        assert {"401", "403", "429"} <= codes, (path, method)
+        assert {"400", "401", "403", "406", "414", "429", "431"} <= codes, (path, method)
         if "{" in path:
             assert "404" in codes, (path, method)
         if method in ("post", "patch"):
@@ -68,6 +68,23 @@ def test_every_error_response_uses_the_error_shape(schema):
             if code.startswith("4"):
                 for content in response["content"].values():
                     assert content["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_what_the_http_layer_answers_is_documented_on_every_operation(schema):
+    # gunicorn's own refusals (factcheck/http/gunicorn_worker.py) can answer any request.
+    for path, method, operation in _operations(schema):
+        assert {"400", "406", "414", "417", "431"} <= set(operation["responses"]), (path, method)
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "status"),
+    [("?format=xml", {}, 404), ("", {"HTTP_ACCEPT": "text/html"}, 406)],
+)
+def test_the_schema_answers_its_errors_in_json(client, query, headers, status):
+    response = client.get(f"/api/schema/{query}", **headers)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["error"]["status"] == status
 
 
 def test_conflicts_are_documented_where_they_happen(schema):
@@ -119,6 +136,13 @@ def test_token_authentication_is_documented(schema):
     schemes = schema["components"]["securitySchemes"]
     assert schemes["tokenAuth"]["in"] == "header"
     assert schemes["tokenAuth"]["name"] == "Authorization"
+    assert "case-insensitive" in schemes["tokenAuth"]["description"]
+
+
+def test_the_docs_name_the_one_way_to_get_a_token(schema):
+    description = schema["info"]["description"]
+    assert "create_role_user" in description
+    assert "drf_create_token" not in description
 
 
 def test_docs_page_works_offline(client):

@@ -57,6 +57,10 @@ def resolver(table: dict[str, list[str]]) -> Callable[[str, int], list[str]]:
         "http://[fd00::1]/",
         "http://[::ffff:127.0.0.1]/",
         "http://[::ffff:10.0.0.1]/",
+        "http://[::127.0.0.1]/",  # IPv4-compatible (deprecated) loopback
+        "http://[::7f00:1]/",  # the same, written in hex
+        "http://[::ffff:0:7f00:1]/",  # IPv4-translated loopback
+        "http://[::ffff:0:a00:1]/",  # IPv4-translated 10.0.0.1
         "http://[fe80::1]/",
         "http://0.0.0.0/",
         "http://224.0.0.1/",
@@ -177,6 +181,19 @@ def test_provider_urls_from_settings_are_not_subject_to_the_guard(
         ("fd00:ec2::254", True),  # the IPv6 metadata address
         ("198.18.0.1", True),
         ("192.0.2.1", True),  # documentation range: not global
+        ("::127.0.0.1", True),  # IPv4-compatible loopback
+        ("::7f00:1", True),  # the same, in hex
+        ("::a00:1", True),  # IPv4-compatible 10.0.0.1
+        ("::8.8.8.8", True),  # IPv4-compatible form is deprecated (RFC 4291): never global
+        ("::ffff:0:7f00:1", True),  # IPv4-translated loopback
+        ("::ffff:0:a9fe:a9fe", True),  # IPv4-translated metadata address
+        ("::ffff:0:808:808", False),  # IPv4-translated public 8.8.8.8
+        ("64:ff9b:1::a00:1", True),  # local-use NAT64 prefix (RFC 8215)
+        ("100::1", True),  # discard-only
+        ("2001:db8::1", True),  # documentation
+        ("3fff::1", True),  # documentation (RFC 9637)
+        ("4000::1", True),  # outside the global unicast space 2000::/3
+        ("2001:4860:4860::8888", False),  # a public resolver
     ],
 )
 def test_address_rules(address: str, refused: bool) -> None:
