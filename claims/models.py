@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin
 
 from claims.workflow import FINAL_STATES, Action, State, TicketWorkflow, Verdict
+from factcheck.validators import validate_plausible_date
 
 
 class Tag(models.Model):
@@ -29,7 +30,9 @@ class Claim(models.Model):
 
     text = models.TextField()
     claimant = models.CharField(max_length=300, help_text="Who made the claim, with their role.")
-    claimed_at = models.DateField(help_text="The date the claim was made.")
+    claimed_at = models.DateField(
+        help_text="The date the claim was made.", validators=[validate_plausible_date]
+    )
     source_url = models.URLField(max_length=2000, blank=True)
     language = models.CharField(max_length=16, default="en")
     place_name = models.CharField(max_length=200, blank=True)
@@ -39,8 +42,8 @@ class Claim(models.Model):
     bbox_south = models.FloatField(null=True, blank=True, validators=LATITUDE)
     bbox_east = models.FloatField(null=True, blank=True, validators=LONGITUDE)
     bbox_north = models.FloatField(null=True, blank=True, validators=LATITUDE)
-    event_start = models.DateTimeField(null=True, blank=True)
-    event_end = models.DateTimeField(null=True, blank=True)
+    event_start = models.DateTimeField(null=True, blank=True, validators=[validate_plausible_date])
+    event_end = models.DateTimeField(null=True, blank=True, validators=[validate_plausible_date])
     tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

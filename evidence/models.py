@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from factcheck.validators import validate_plausible_date
+
 
 class Kind(models.TextChoices):
     WEB_SOURCE = "web_source", "Web source"
@@ -49,7 +51,10 @@ class Evidence(models.Model):
         help_text="The provider's id for the item; empty for evidence added by a person.",
     )
     observed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the scene, article or detection was made."
+        null=True,
+        blank=True,
+        help_text="When the scene, article or detection was made.",
+        validators=[validate_plausible_date],
     )
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)

@@ -398,3 +398,49 @@ def test_reporter_may_not_change_a_ticket(client_for, reporter):
     )
     assert response.status_code == 403
     assert error_of(response)["code"] == "permission_denied"
+
+
+# --- the range of dates a claim may carry (issue 8, item 3) ---------------------------------------
+
+NEXT_YEAR_END = dt.date(timezone.now().year + 1, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("dates", "fields"),
+    [
+        (
+            {"event_start": "0001-01-01T00:00:00Z", "event_end": "9999-12-31T00:00:00Z"},
+            {"claim.event_start", "claim.event_end"},
+        ),
+        ({"claimed_at": "1899-12-31"}, {"claim.claimed_at"}),
+        ({"claimed_at": "0001-01-01"}, {"claim.claimed_at"}),
+        (
+            {"claimed_at": (NEXT_YEAR_END + dt.timedelta(days=1)).isoformat()},
+            {"claim.claimed_at"},
+        ),
+        ({"event_end": "9999-12-31T23:59:59-05:00"}, {"claim.event_end"}),
+        ({"event_start": "0001-01-01T00:00:00+05:00"}, {"claim.event_start"}),
+    ],
+)
+def test_dates_outside_the_desk_range_are_refused_before_any_worker_sees_them(
+    client_for, reporter, dates, fields
+):
+    response = client_for(reporter).post(
+        "/api/v1/tickets/", {"claim": {**CLAIM, **dates}}, format="json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert fields <= set(error_of(response)["fields"]), response.json()
+    assert Ticket.objects.count() == 0
+
+
+def test_the_edges_of_the_date_range_are_accepted(client_for, reporter):
+    claim = {
+        **CLAIM,
+        "claimed_at": NEXT_YEAR_END.isoformat(),
+        "event_start": "1900-01-01T00:00:00Z",
+        "event_end": f"{NEXT_YEAR_END.isoformat()}T23:59:59Z",
+    }
+    response = client_for(reporter).post("/api/v1/tickets/", {"claim": claim}, format="json")
+
+    assert response.status_code == 201, response.content
