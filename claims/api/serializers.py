@@ -58,6 +58,12 @@ def _longitude(**kwargs: Any) -> FiniteFloatField:
     )
 
 
+def _tag_list(*, help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=SlugField(max_length=64), required=False, max_length=MAX_TAGS, help_text=help_text
+    )
+
+
 class ClaimInputSerializer(StrictSerializer):
     """The claim as it was made. Unknown fields are refused."""
 
@@ -88,20 +94,33 @@ class ClaimInputSerializer(StrictSerializer):
     event_end = serializers.DateTimeField(
         required=False, allow_null=True, help_text="End of the claimed event's time window."
     )
+    tags = _tag_list(
+        help_text=f"Tag names (slugs), at most {MAX_TAGS}; unknown tags are created. The ticket "
+        "shows them here too, so a claim read back can be sent again as it is."
+    )
 
 
 class TicketOpenSerializer(StrictSerializer):
-    """A new ticket: its claim, priority and tags. Unknown fields (at any level) are refused."""
+    """A new ticket: its claim (with its tags) and priority. Unknown fields (at any level) are
+    refused."""
 
     claim = ClaimInputSerializer()
     priority = PriorityField(required=False, help_text=f"{PRIORITY_HELP} Default: normal.")
-    tags = serializers.ListField(
-        child=SlugField(max_length=64),
-        required=False,
-        default=list,
-        max_length=MAX_TAGS,
-        help_text=f"Tag names (slugs), at most {MAX_TAGS}; unknown tags are created.",
+    tags = _tag_list(
+        help_text="Deprecated: send `claim.tags` instead. Still accepted here, the older place; "
+        "sending both is a 400."
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The tags, from `claim.tags` or the older top-level `tags`, as `tags` (never both)."""
+        on_claim = attrs["claim"].pop("tags", None)
+        beside = attrs.pop("tags", None)
+        if on_claim is not None and beside is not None:
+            raise serializers.ValidationError(
+                {"claim.tags": ["Send the tags once, as claim.tags (not also beside the claim)."]}
+            )
+        attrs["tags"] = on_claim if on_claim is not None else beside or []
+        return attrs
 
 
 class TicketUpdateSerializer(StrictSerializer):

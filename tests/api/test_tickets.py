@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
@@ -444,3 +445,68 @@ def test_the_edges_of_the_date_range_are_accepted(client_for, reporter):
     response = client_for(reporter).post("/api/v1/tickets/", {"claim": claim}, format="json")
 
     assert response.status_code == 201, response.content
+
+
+# --- tags travel on the claim, where the ticket shows them (issue 8, item 6) ----------------------
+
+
+def test_tags_are_accepted_on_the_claim_where_the_ticket_shows_them(client_for, reporter):
+    client = client_for(reporter)
+    response = client.post(
+        "/api/v1/tickets/", {"claim": {**CLAIM, "tags": ["drones", "Novgorod"]}}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["claim"]["tags"] == ["drones", "novgorod"]
+
+
+def test_a_claim_sent_back_as_it_was_read_opens_a_ticket(client_for, reporter):
+    client = client_for(reporter)
+    read = open_ticket(client, tags=["drones"]).json()["claim"]
+    claim = {name: value for name, value in read.items() if name not in ("id", "created_at")}
+
+    response = client.post("/api/v1/tickets/", {"claim": claim}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["claim"]["tags"] == ["drones"]
+
+
+def test_tags_beside_the_claim_are_still_accepted(client_for, reporter):
+    response = open_ticket(client_for(reporter), tags=["drones"])
+    assert response.status_code == 201
+    assert response.json()["claim"]["tags"] == ["drones"]
+
+
+def test_tags_sent_in_both_places_are_a_400_naming_the_field(client_for, reporter):
+    response = client_for(reporter).post(
+        "/api/v1/tickets/",
+        {"claim": {**CLAIM, "tags": ["drones"]}, "tags": ["novgorod"]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    messages = error_of(response)["fields"]["claim.tags"]
+    assert any("once" in message for message in messages), messages
+    assert Ticket.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("tags", "field"), [(["no spaces allowed"], "claim.tags.0"), ("drones", "claim.tags")]
+)
+def test_invalid_claim_tags_are_refused_with_the_field_named(client_for, reporter, tags, field):
+    response = client_for(reporter).post(
+        "/api/v1/tickets/", {"claim": {**CLAIM, "tags": tags}}, format="json"
+    )
+    assert response.status_code == 400
+    assert field in error_of(response)["fields"], response.json()
+
+
+def test_the_schema_documents_tags_on_the_claim(client_for, reporter):
+    response = client_for(reporter).get(
+        "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    )
+    schema = json.loads(response.content)
+    claim_input = schema["components"]["schemas"]["ClaimInputRequest"]["properties"]
+    assert claim_input["tags"]["type"] == "array"
+    opening = schema["components"]["schemas"]["TicketOpenRequest"]["properties"]
+    assert "deprecated" in opening["tags"]["description"].lower()
