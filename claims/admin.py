@@ -26,6 +26,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from claims import selectors, services, workflow
+from claims.changes import changes_text
 from claims.errors import DomainError, InvalidInput
 from claims.forms import TicketChangeForm, TicketOpenForm, TransitionForm, form_errors_from_domain
 from claims.models import Claim, Tag, Ticket, TicketEvent
@@ -203,13 +204,17 @@ class EvidenceAddInline(admin.TabularInline):
 
 class TicketEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TicketEvent
-    fields = ("at", "actor_label", "action", "from_state", "to_state", "note")
+    fields = ("at", "actor_label", "action", "from_state", "to_state", "note", "changes_shown")
     readonly_fields = fields
     formset = ServiceFormSet
     extra = 0
     can_delete = False
     verbose_name = "audit event"
     verbose_name_plural = "audit trail"
+
+    @admin.display(description="changes")
+    def changes_shown(self, event: TicketEvent) -> str:
+        return changes_text(event.changes) or "—"
 
 
 class FetchJobInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -680,6 +685,7 @@ class TicketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "from_state",
         "to_state",
         "note_excerpt",
+        "changes_shown",
     )
     list_select_related = ("ticket",)
     list_filter = ("action", "to_state")
@@ -690,6 +696,10 @@ class TicketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="note")
     def note_excerpt(self, event: TicketEvent) -> str:
         return truncatechars(event.note, EXCERPT_LENGTH)
+
+    @admin.display(description="changes")
+    def changes_shown(self, event: TicketEvent) -> str:
+        return changes_text(event.changes) or "—"
 
 
 @admin.register(Tag)

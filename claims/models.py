@@ -236,6 +236,12 @@ class TicketEvent(models.Model):
     from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
     to_state = models.CharField(max_length=20, choices=State.choices, blank=True)
     note = models.TextField(blank=True)
+    changes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='What changed, as data: {"<field>": {"old": ..., "new": ...}} (users as id and '
+        'username, dates as ISO 8601); evidence events also name their item as "evidence".',
+    )
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from claims import workflow
+from claims.changes import ticket_changes, ticket_snapshot
 from claims.errors import InvalidInput, PermissionDenied, StaleVersion
 from claims.models import Claim, EventAction, Priority, Tag, Ticket, TicketEvent
 from claims.selectors import ticket_relations_loaded
@@ -59,8 +60,10 @@ def event_build(
     note: str = "",
     from_state: str = "",
     to_state: str = "",
+    changes: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    """An audit-trail row, not saved yet (for inserting several in one statement)."""
+    """An audit-trail row, not saved yet (for inserting several in one statement). `changes`: the
+    old and new values, as `claims.changes` builds them."""
     return TicketEvent(
         ticket=ticket,
         actor=actor if actor is not None and actor.pk else None,
@@ -69,6 +72,7 @@ def event_build(
         from_state=from_state,
         to_state=to_state,
         note=note,
+        changes=changes or {},
     )
 
 
@@ -187,6 +191,7 @@ def ticket_transition(
                 f"{ticket.version}. Reload it and try again."
             )
         from_state = ticket.state
+        before = ticket_snapshot(ticket)
         workflow.perform(ticket, actor=actor, action=action, inputs=inputs)
         now = timezone.now()
         updated = Ticket.objects.filter(pk=ticket.pk, version=version).update(
@@ -210,6 +215,7 @@ def ticket_transition(
             from_state=from_state,
             to_state=ticket.state,
             note=note or (rationale if action == workflow.Action.SUBMIT_FOR_REVIEW else ""),
+            changes=ticket_changes(ticket, before),
         )
     ticket.refresh_from_db()
     return ticket
@@ -241,6 +247,7 @@ def ticket_update(
             raise StaleVersion(f"The ticket is now at version {ticket.version}.")
         changes: dict[str, Any] = {}
         notes = []
+        before = ticket_snapshot(ticket, ("assignee", "priority"))
         if assignee is not ... and getattr(assignee, "pk", None) != ticket.assignee_id:
             changes["assignee"] = assignee
             name = assignee.get_username() if assignee is not None else "nobody"  # type: ignore[union-attr]
@@ -253,6 +260,14 @@ def ticket_update(
         Ticket.objects.filter(pk=ticket.pk).update(
             **changes, version=F("version") + 1, updated_at=timezone.now()
         )
-        event_record(ticket=ticket, action=EventAction.UPDATED, actor=actor, note="; ".join(notes))
+        for name, value in changes.items():
+            setattr(ticket, name, value)
+        event_record(
+            ticket=ticket,
+            action=EventAction.UPDATED,
+            actor=actor,
+            note="; ".join(notes),
+            changes=ticket_changes(ticket, before),
+        )
     ticket.refresh_from_db()
     return ticket

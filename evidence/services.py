@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from claims.changes import EVIDENCE_KEY, change
 from claims.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 from claims.models import EventAction, Ticket, TicketEvent
 from claims.services import event_build, event_record
@@ -86,6 +87,7 @@ def evidence_add(*, ticket_id: int, actor: AbstractBaseUser, **fields: Any) -> E
             action=EventAction.EVIDENCE_ADDED,
             actor=actor,
             note=f"{item.get_kind_display()}: {item.title or item.url or item.summary[:80]}",
+            changes={EVIDENCE_KEY: {"id": item.pk, "kind": item.kind}},
         )
     return item
 
@@ -104,6 +106,7 @@ def evidence_assess(
         item = Evidence.objects.select_for_update().select_related("ticket").get(pk=evidence_id)
         _refuse_if_decided(item.ticket)
         notes = []
+        changes: dict[str, Any] = {EVIDENCE_KEY: {"id": item.pk, "kind": item.kind}}
         if stance is not None and stance != item.stance:
             from evidence.models import Stance
 
@@ -113,9 +116,11 @@ def evidence_assess(
                     field_errors={"stance": [f"Must be one of: {', '.join(Stance.values)}."]},
                 )
             notes.append(f"stance {item.stance} → {stance}")
+            changes["stance"] = change(item.stance, stance)
             item.stance = stance
         if summary is not None and summary != item.summary:
             notes.append("summary edited")
+            changes["summary"] = change(item.summary, summary)
             item.summary = summary
         if not notes:
             return item
@@ -126,6 +131,7 @@ def evidence_assess(
             action=EventAction.EVIDENCE_ASSESSED,
             actor=actor,
             note=f"{item}: {'; '.join(notes)}",
+            changes=changes,
         )
     return item
 

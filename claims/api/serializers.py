@@ -188,7 +188,31 @@ class ClaimSerializer(ReadModelSerializer):
         read_only_fields = fields
 
 
+CHANGE_SCHEMA = {
+    "type": "object",
+    "description": 'What the event changed, as data: `{"<field>": {"old": ..., "new": ...}}`, '
+    "users as `{id, username}` (or null), dates as ISO 8601, priorities by name, other values as "
+    'the ticket or evidence shows them. Evidence events also name their item: `"evidence": '
+    '{"id", "kind"}`. Empty for events that changed no field (opened, fetches).',
+    "additionalProperties": {
+        "type": "object",
+        "properties": {"old": {"nullable": True}, "new": {"nullable": True}},
+        "required": ["old", "new"],
+    },
+    "example": {
+        "state": {"old": "unverified", "new": "researching"},
+        "assignee": {"old": None, "new": {"id": 7, "username": "fiona"}},
+    },
+}
+
+
+@extend_schema_field(CHANGE_SCHEMA)
+class ChangesField(serializers.JSONField):
+    pass
+
+
 class TicketEventSerializer(ReadModelSerializer):
+    changes = ChangesField(read_only=True)
     actor = serializers.CharField(
         source="actor_label",
         read_only=True,
@@ -203,7 +227,7 @@ class TicketEventSerializer(ReadModelSerializer):
 
     class Meta:
         model = TicketEvent
-        fields = ["id", "action", "actor", "from_state", "to_state", "note", "at"]
+        fields = ["id", "action", "actor", "from_state", "to_state", "note", "changes", "at"]
         read_only_fields = fields
 
 

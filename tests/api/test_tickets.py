@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from claims.models import Priority, Tag, Ticket, TicketEvent
+from claims.services import ticket_transition
 from claims.workflow import State
 from evidence.models import FetchJob
 from tests.api.conftest import make_ticket
@@ -510,3 +511,28 @@ def test_the_schema_documents_tags_on_the_claim(client_for, reporter):
     assert claim_input["tags"]["type"] == "array"
     opening = schema["components"]["schemas"]["TicketOpenRequest"]["properties"]
     assert "deprecated" in opening["tags"]["description"].lower()
+
+
+# --- audit events carry their changes as data (issue 8, item 13) --------------------------------
+
+
+def test_the_api_shows_the_changes_beside_the_note(client_for, fact_checker):
+    ticket = make_ticket()
+    ticket_transition(ticket_id=ticket.pk, actor=fact_checker, action="start_research", version=1)
+
+    body = client_for(fact_checker).get(f"/api/v1/tickets/{ticket.pk}/").json()
+
+    event = next(e for e in body["events"] if e["action"] == "start_research")
+    assert event["changes"]["state"] == {"old": "unverified", "new": "researching"}
+    assert "note" in event
+
+
+def test_the_schema_documents_the_changes(client_for, reporter):
+    response = client_for(reporter).get(
+        "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    )
+    event = json.loads(response.content)["components"]["schemas"]["TicketEvent"]
+    changes = event["properties"]["changes"]
+    assert changes["type"] == "object"
+    assert set(changes["additionalProperties"]["properties"]) == {"old", "new"}
+    assert "changes" in event["required"]
