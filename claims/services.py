@@ -14,25 +14,9 @@ from django.utils import timezone
 from claims import workflow
 from claims.changes import ticket_changes, ticket_snapshot
 from claims.errors import InvalidInput, PermissionDenied, StaleVersion
-from claims.models import Claim, EventAction, Priority, Tag, Ticket, TicketEvent
+from claims.models import CLAIM_FIELDS, Claim, EventAction, Priority, Tag, Ticket, TicketEvent
 from claims.selectors import ticket_relations_loaded
 
-CLAIM_FIELDS = (
-    "text",
-    "claimant",
-    "claimed_at",
-    "source_url",
-    "language",
-    "place_name",
-    "latitude",
-    "longitude",
-    "bbox_west",
-    "bbox_south",
-    "bbox_east",
-    "bbox_north",
-    "event_start",
-    "event_end",
-)
 OPEN_PERMISSION = "claims.add_ticket"
 EDIT_PERMISSION = "claims.change_ticket"
 

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from factcheck.validators import validate_plausible_date
+from factcheck.validators import LATITUDE, LONGITUDE, validate_plausible_date
 
 
 class Kind(models.TextChoices):
@@ -56,8 +56,8 @@ class Evidence(models.Model):
         help_text="When the scene, article or detection was made.",
         validators=[validate_plausible_date],
     )
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True, validators=LATITUDE)
+    longitude = models.FloatField(null=True, blank=True, validators=LONGITUDE)
     bbox_west = models.FloatField(null=True, blank=True)
     bbox_south = models.FloatField(null=True, blank=True)
     bbox_east = models.FloatField(null=True, blank=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 # The dates a claim, its event window and its evidence may carry. Anything outside is a typo or a
@@ -29,3 +30,8 @@ def validate_plausible_date(value: dt.date | dt.datetime) -> None:
             code="date_out_of_range",
             params={"earliest": earliest.isoformat(), "latest": latest.isoformat()},
         )
+
+
+# WGS84 degrees.
+LATITUDE = [MinValueValidator(-90.0), MaxValueValidator(90.0)]
+LONGITUDE = [MinValueValidator(-180.0), MaxValueValidator(180.0)]
