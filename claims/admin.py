@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten, unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied as AdminPermissionDenied
 from django.db import models
@@ -26,8 +26,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from claims import selectors, services, workflow
+from claims.changes import changes_text
 from claims.forms import TicketChangeForm, TicketOpenForm, TransitionForm, form_errors_from_domain
-from claims.models import Claim, Tag, Ticket, TicketEvent
+from claims.models import BBOX_FIELDS, CLAIM_FIELDS, Claim, Tag, Ticket, TicketEvent
 from evidence import services as evidence_services
 from evidence.models import Evidence, FetchJob
 from factcheck.admin import (
@@ -165,13 +166,17 @@ class EvidenceAddInline(admin.TabularInline):
 
 class TicketEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TicketEvent
-    fields = ("at", "actor_label", "action", "from_state", "to_state", "note")
+    fields = ("at", "actor_label", "action", "from_state", "to_state", "note", "changes_shown")
     readonly_fields = fields
     formset = ServiceFormSet
     extra = 0
     can_delete = False
     verbose_name = "audit event"
     verbose_name_plural = "audit trail"
+
+    @admin.display(description="changes")
+    def changes_shown(self, event: TicketEvent) -> str:
+        return changes_text(event.changes) or "—"
 
 
 class FetchJobInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -219,17 +224,26 @@ class ClaimantListFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Claim fields shown together on the ticket page, under one display; every other claim field
+# (CLAIM_FIELDS, from the model) gets a display of its own, `claim_<name>`.
+CLAIM_FIELD_GROUPS = {
+    "latitude": "claim_coordinates",
+    "longitude": "claim_coordinates",
+    **dict.fromkeys(BBOX_FIELDS, "claim_bbox"),
+    "event_start": "claim_event_window",
+    "event_end": "claim_event_window",
+}
 CLAIM_DISPLAY_FIELDS = (
-    "claim_text",
-    "claim_claimant",
-    "claim_claimed_at",
-    "claim_source_url",
-    "claim_language",
-    "claim_place",
-    "claim_coordinates",
-    "claim_bbox",
-    "claim_event_window",
+    *dict.fromkeys(CLAIM_FIELD_GROUPS.get(name, f"claim_{name}") for name in CLAIM_FIELDS),
     "claim_tags",
+)
+# The add form's layout: where and when apart, every other claim field in "Claim".
+PLACE_AND_TIME_LAYOUT = (
+    "place_name",
+    ("latitude", "longitude"),
+    BBOX_FIELDS,
+    "event_start",
+    "event_end",
 )
 WORKFLOW_DISPLAY_FIELDS = (
     "state",
@@ -246,6 +260,21 @@ RECORD_DISPLAY_FIELDS = ("opened_by", "created_at", "updated_at")
 
 def _or_dash(value: object) -> object:
     return "—" if value in (None, "") else value
+
+
+def _claim_field_display(name: str) -> Any:
+    """A read-only display of one claim field on the ticket page, labelled by the model."""
+    field = Claim._meta.get_field(name)
+
+    @admin.display(description=field.verbose_name)
+    def display(self: Any, ticket: Ticket) -> object:
+        value = getattr(ticket.claim, name)
+        if isinstance(field, models.URLField) and value:
+            return format_html('<a href="{}" rel="noopener noreferrer">{}</a>', value, value)
+        return _or_dash(value)
+
+    display.__name__ = f"claim_{name}"
+    return display
 
 
 @admin.register(Ticket)
@@ -295,33 +324,6 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         return ticket.claim.claimant
 
     # -- the claim, read-only on the ticket page --
-
-    @admin.display(description="text")
-    def claim_text(self, ticket: Ticket) -> str:
-        return ticket.claim.text
-
-    @admin.display(description="claimant")
-    def claim_claimant(self, ticket: Ticket) -> str:
-        return ticket.claim.claimant
-
-    @admin.display(description="claimed on")
-    def claim_claimed_at(self, ticket: Ticket) -> object:
-        return ticket.claim.claimed_at
-
-    @admin.display(description="source URL")
-    def claim_source_url(self, ticket: Ticket) -> str:
-        url = ticket.claim.source_url
-        if not url:
-            return "—"
-        return format_html('<a href="{}" rel="noopener noreferrer">{}</a>', url, url)
-
-    @admin.display(description="language")
-    def claim_language(self, ticket: Ticket) -> str:
-        return ticket.claim.language
-
-    @admin.display(description="place")
-    def claim_place(self, ticket: Ticket) -> object:
-        return _or_dash(ticket.claim.place_name)
 
     @admin.display(description="coordinates (lat, lon)")
     def claim_coordinates(self, ticket: Ticket) -> str:
@@ -454,21 +456,11 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     def _render_open_form(
         self, request: HttpRequest, form: TicketOpenForm, form_url: str, extra_context: dict | None
     ) -> TemplateResponse:
+        placed = set(flatten(PLACE_AND_TIME_LAYOUT))
         fieldsets = [
-            ("Claim", {"fields": ("text", "claimant", "claimed_at", "source_url", "language")}),
-            (
-                "Where and when",
-                {
-                    "fields": (
-                        "place_name",
-                        ("latitude", "longitude"),
-                        ("bbox_west", "bbox_south", "bbox_east", "bbox_north"),
-                        "event_start",
-                        "event_end",
-                    )
-                },
-            ),
-            ("Desk", {"fields": ("tags", "priority")}),
+            ("Claim", {"fields": tuple(n for n in CLAIM_FIELDS if n not in placed)}),
+            ("Where and when", {"fields": PLACE_AND_TIME_LAYOUT}),
+            ("Desk", {"fields": tuple(n for n in form.fields if n not in CLAIM_FIELDS)}),
         ]
         admin_form = helpers.AdminForm(form, fieldsets, {}, (), model_admin=self)
         context = {
@@ -603,6 +595,11 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         return HttpResponseRedirect(self._change_url(ticket))
 
 
+for _name in CLAIM_FIELDS:
+    if _name not in CLAIM_FIELD_GROUPS:
+        setattr(TicketAdmin, f"claim_{_name}", _claim_field_display(_name))
+
+
 # --- Claims, events and tags: read-only records -----------------------------------------------------
 
 
@@ -642,6 +639,7 @@ class TicketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "from_state",
         "to_state",
         "note_excerpt",
+        "changes_shown",
     )
     list_select_related = ("ticket",)
     list_filter = ("action", "to_state")
@@ -652,6 +650,10 @@ class TicketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="note")
     def note_excerpt(self, event: TicketEvent) -> str:
         return truncatechars(event.note, EXCERPT_LENGTH)
+
+    @admin.display(description="changes")
+    def changes_shown(self, event: TicketEvent) -> str:
+        return changes_text(event.changes) or "—"
 
 
 @admin.register(Tag)

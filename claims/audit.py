@@ -34,8 +34,10 @@ def event_build(
     note: str = "",
     from_state: str = "",
     to_state: str = "",
+    changes: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    """An audit-trail row, not saved yet (for inserting several in one statement)."""
+    """An audit-trail row, not saved yet (for inserting several in one statement). `changes`: the
+    old and new values, as `claims.changes` builds them."""
     return TicketEvent(
         ticket=ticket,
         actor=actor if actor is not None and actor.pk else None,
@@ -44,4 +46,5 @@ def event_build(
         from_state=from_state,
         to_state=to_state,
         note=note,
+        changes=changes or {},
     )

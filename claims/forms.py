@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.admin import widgets
+from django.contrib.admin.options import FORMFIELD_FOR_DBFIELD_DEFAULTS
+from django.db import models
 
-from claims.models import Priority, Ticket
-from claims.services import CLAIM_FIELDS
+from claims.models import CLAIM_FIELDS, Claim, Priority, Ticket
 from claims.workflow import Action, Verdict
 from factcheck.errors import DomainError
 
@@ -29,39 +29,34 @@ def form_errors_from_domain(form: forms.Form, error: DomainError, *, prefix: str
                 form.add_error(None, f"{field}: {message}")
 
 
-class TicketOpenForm(forms.Form):
-    """The claim as made, plus how urgent it is. Field types only; ticket_open checks the rest
-    (ranges, a complete point, an ordered event window) so the admin and the API agree."""
+def admin_formfield(field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """The form field the admin would give this model field (its widgets), as ModelAdmin does for
+    the forms it builds itself."""
+    for klass in type(field).__mro__:
+        if klass in FORMFIELD_FOR_DBFIELD_DEFAULTS:
+            kwargs = {**FORMFIELD_FOR_DBFIELD_DEFAULTS[klass], **kwargs}
+            break
+    if isinstance(field, models.URLField):
+        # Django 6 changes URLField's default scheme; say which one we mean now.
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
 
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
-    claimant = forms.CharField(
-        max_length=300, help_text="Who made the claim, with their role or office."
-    )
-    claimed_at = forms.DateField(
-        label="Claimed on", widget=widgets.AdminDateWidget, help_text="The date the claim was made."
-    )
-    source_url = forms.URLField(
-        label="Source URL", required=False, max_length=2000, assume_scheme="https"
-    )
-    language = forms.CharField(max_length=16, initial="en")
-    place_name = forms.CharField(max_length=200, required=False)
-    latitude = forms.FloatField(required=False, help_text="WGS84 degrees north.")
-    longitude = forms.FloatField(required=False, help_text="WGS84 degrees east.")
-    bbox_west = forms.FloatField(required=False)
-    bbox_south = forms.FloatField(required=False)
-    bbox_east = forms.FloatField(required=False)
-    bbox_north = forms.FloatField(required=False)
-    event_start = forms.SplitDateTimeField(
-        required=False, widget=widgets.AdminSplitDateTime, help_text="Start of the event window."
-    )
-    event_end = forms.SplitDateTimeField(
-        required=False, widget=widgets.AdminSplitDateTime, help_text="End of the event window."
-    )
+
+class TicketOpenForm(forms.ModelForm):
+    """The claim as made (the Claim model's fields, with their types, help texts and validators),
+    plus its tags and how urgent it is. Nothing is saved here: ticket_open checks again and writes,
+    so the admin and the API agree."""
+
     tags = forms.CharField(required=False, help_text="Comma-separated, e.g. drones, novgorod.")
     priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
 
+    class Meta:
+        model = Claim
+        fields = CLAIM_FIELDS
+        formfield_callback = admin_formfield
+
     def claim_data(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in CLAIM_FIELDS if name in self.fields}
+        return {name: self.cleaned_data[name] for name in CLAIM_FIELDS}
 
     def tag_names(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]

@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin
 
 from claims.workflow import FINAL_STATES, Action, State, TicketWorkflow, Verdict
+from factcheck.validators import LATITUDE, LONGITUDE, validate_plausible_date
 
 
 class Tag(models.Model):
@@ -19,28 +19,65 @@ class Tag(models.Model):
         return self.name
 
 
-LATITUDE = [MinValueValidator(-90.0), MaxValueValidator(90.0)]
-LONGITUDE = [MinValueValidator(-180.0), MaxValueValidator(180.0)]
 BBOX_FIELDS = ("bbox_west", "bbox_south", "bbox_east", "bbox_north")
 
 
 class Claim(models.Model):
     """A statement as it was made. Coordinates are WGS84; a bounding box is west, south, east, north."""
 
-    text = models.TextField()
+    text = models.TextField(help_text="The claim as it was made.")
     claimant = models.CharField(max_length=300, help_text="Who made the claim, with their role.")
-    claimed_at = models.DateField(help_text="The date the claim was made.")
-    source_url = models.URLField(max_length=2000, blank=True)
-    language = models.CharField(max_length=16, default="en")
-    place_name = models.CharField(max_length=200, blank=True)
-    latitude = models.FloatField(null=True, blank=True, validators=LATITUDE)
-    longitude = models.FloatField(null=True, blank=True, validators=LONGITUDE)
-    bbox_west = models.FloatField(null=True, blank=True, validators=LONGITUDE)
-    bbox_south = models.FloatField(null=True, blank=True, validators=LATITUDE)
-    bbox_east = models.FloatField(null=True, blank=True, validators=LONGITUDE)
-    bbox_north = models.FloatField(null=True, blank=True, validators=LATITUDE)
-    event_start = models.DateTimeField(null=True, blank=True)
-    event_end = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateField(
+        "claimed on", help_text="The date the claim was made.", validators=[validate_plausible_date]
+    )
+    source_url = models.URLField(
+        "source URL", max_length=2000, blank=True, help_text="Where it was made or reported."
+    )
+    language = models.CharField(
+        max_length=16, default="en", help_text="Language code of the claim; default `en`."
+    )
+    place_name = models.CharField(
+        max_length=200, blank=True, help_text="The place the claim names."
+    )
+    latitude = models.FloatField(
+        null=True,
+        blank=True,
+        validators=LATITUDE,
+        help_text="WGS84 latitude of the claimed place (give with longitude).",
+    )
+    longitude = models.FloatField(
+        null=True,
+        blank=True,
+        validators=LONGITUDE,
+        help_text="WGS84 longitude of the claimed place (give with latitude).",
+    )
+    bbox_west = models.FloatField(
+        null=True,
+        blank=True,
+        validators=LONGITUDE,
+        help_text="Bounding box, west edge (all four edges or none).",
+    )
+    bbox_south = models.FloatField(
+        null=True, blank=True, validators=LATITUDE, help_text="Bounding box, south edge."
+    )
+    bbox_east = models.FloatField(
+        null=True, blank=True, validators=LONGITUDE, help_text="Bounding box, east edge."
+    )
+    bbox_north = models.FloatField(
+        null=True, blank=True, validators=LATITUDE, help_text="Bounding box, north edge."
+    )
+    event_start = models.DateTimeField(
+        null=True,
+        blank=True,
+        validators=[validate_plausible_date],
+        help_text="Start of the claimed event's time window.",
+    )
+    event_end = models.DateTimeField(
+        null=True,
+        blank=True,
+        validators=[validate_plausible_date],
+        help_text="End of the claimed event's time window.",
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -111,6 +148,13 @@ class Claim(models.Model):
     def bbox(self) -> tuple[float, float, float, float] | None:
         values = (self.bbox_west, self.bbox_south, self.bbox_east, self.bbox_north)
         return None if any(v is None for v in values) else values  # type: ignore[return-value]
+
+
+# What a person gives for a claim: every field the model lets them edit (tags are handled apart).
+# The admin's form, the API's input serializer, the services and the seed loader all use this.
+CLAIM_FIELDS = tuple(
+    f.name for f in Claim._meta.concrete_fields if f.editable and not f.primary_key
+)
 
 
 class Priority(models.IntegerChoices):
@@ -233,6 +277,12 @@ class TicketEvent(models.Model):
     from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
     to_state = models.CharField(max_length=20, choices=State.choices, blank=True)
     note = models.TextField(blank=True)
+    changes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='What changed, as data: {"<field>": {"old": ..., "new": ...}} (users as id and '
+        'username, dates as ISO 8601); evidence events also name their item as "evidence".',
+    )
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

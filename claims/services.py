@@ -13,26 +13,11 @@ from django.utils import timezone
 
 from claims import workflow
 from claims.audit import event_build, event_record
-from claims.models import Claim, EventAction, Priority, Tag, Ticket, TicketEvent
+from claims.changes import ticket_changes, ticket_snapshot
+from claims.models import CLAIM_FIELDS, Claim, EventAction, Priority, Tag, Ticket, TicketEvent
 from claims.selectors import ticket_relations_loaded
 from factcheck.errors import InvalidInput, PermissionDenied, StaleVersion
 
-CLAIM_FIELDS = (
-    "text",
-    "claimant",
-    "claimed_at",
-    "source_url",
-    "language",
-    "place_name",
-    "latitude",
-    "longitude",
-    "bbox_west",
-    "bbox_south",
-    "bbox_east",
-    "bbox_north",
-    "event_start",
-    "event_end",
-)
 OPEN_PERMISSION = "claims.add_ticket"
 EDIT_PERMISSION = "claims.change_ticket"
 
@@ -152,6 +137,7 @@ def ticket_transition(
                 f"{ticket.version}. Reload it and try again."
             )
         from_state = ticket.state
+        before = ticket_snapshot(ticket)
         workflow.perform(ticket, actor=actor, action=action, inputs=inputs)
         now = timezone.now()
         updated = Ticket.objects.filter(pk=ticket.pk, version=version).update(
@@ -175,6 +161,7 @@ def ticket_transition(
             from_state=from_state,
             to_state=ticket.state,
             note=note or (rationale if action == workflow.Action.SUBMIT_FOR_REVIEW else ""),
+            changes=ticket_changes(ticket, before),
         )
     ticket.refresh_from_db()
     return ticket
@@ -206,6 +193,7 @@ def ticket_update(
             raise StaleVersion(f"The ticket is now at version {ticket.version}.")
         changes: dict[str, Any] = {}
         notes = []
+        before = ticket_snapshot(ticket, ("assignee", "priority"))
         if assignee is not ... and getattr(assignee, "pk", None) != ticket.assignee_id:
             changes["assignee"] = assignee
             name = assignee.get_username() if assignee is not None else "nobody"  # type: ignore[union-attr]
@@ -218,6 +206,14 @@ def ticket_update(
         Ticket.objects.filter(pk=ticket.pk).update(
             **changes, version=F("version") + 1, updated_at=timezone.now()
         )
-        event_record(ticket=ticket, action=EventAction.UPDATED, actor=actor, note="; ".join(notes))
+        for name, value in changes.items():
+            setattr(ticket, name, value)
+        event_record(
+            ticket=ticket,
+            action=EventAction.UPDATED,
+            actor=actor,
+            note="; ".join(notes),
+            changes=ticket_changes(ticket, before),
+        )
     ticket.refresh_from_db()
     return ticket

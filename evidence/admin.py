@@ -13,6 +13,7 @@ from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.html import format_html
 
+from claims.models import BBOX_FIELDS
 from evidence import services
 from evidence.models import Evidence, FetchJob
 from factcheck.admin import (
@@ -22,13 +23,31 @@ from factcheck.admin import (
     ReadOnlyAdminMixin,
 )
 
-EDITABLE_FIELDS = ("stance", "summary")
+EDITABLE_FIELDS = services.ASSESSED_FIELDS
 
 
 def _ticket_link(ticket_id: int, label: object) -> str:
     return format_html(
         '<a href="{}">{}</a>', reverse("admin:claims_ticket_change", args=[ticket_id]), label
     )
+
+
+GEOMETRY_FIELDS = ("latitude", "longitude", *BBOX_FIELDS)
+PROVENANCE_FIELDS = (
+    "provider",
+    "external_id",
+    "added_by_name",
+    "added_at",
+    "updated_at",
+    "metadata",
+)
+# Every other field of the model, in the model's order: a new field shows up here by itself.
+SOURCE_FIELDS = tuple(
+    f.name
+    for f in Evidence._meta.fields
+    if f.name not in ("id", "ticket", "added_by", "kind", *EDITABLE_FIELDS)
+    and f.name not in GEOMETRY_FIELDS + PROVENANCE_FIELDS
+)
 
 
 @admin.register(Evidence)
@@ -51,47 +70,10 @@ class EvidenceAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     ordering = ("-added_at", "-id")
     formfield_overrides = URL_FIELD_OVERRIDES
     fieldsets = [
-        (None, {"fields": ("ticket_link", "kind", "stance", "summary")}),
-        (
-            "Source",
-            {
-                "fields": (
-                    "title",
-                    "url",
-                    "archive_url",
-                    "thumbnail_url",
-                    "content_sha256",
-                    "observed_at",
-                )
-            },
-        ),
-        (
-            "Where",
-            {
-                "fields": (
-                    "latitude",
-                    "longitude",
-                    "bbox_west",
-                    "bbox_south",
-                    "bbox_east",
-                    "bbox_north",
-                )
-            },
-        ),
-        (
-            "Provenance",
-            {
-                "fields": (
-                    "provider",
-                    "external_id",
-                    "added_by_name",
-                    "added_at",
-                    "updated_at",
-                    "metadata",
-                ),
-                "classes": ("collapse",),
-            },
-        ),
+        (None, {"fields": ("ticket_link", "kind", *EDITABLE_FIELDS)}),
+        ("Source", {"fields": SOURCE_FIELDS}),
+        ("Where", {"fields": GEOMETRY_FIELDS}),
+        ("Provenance", {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)}),
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

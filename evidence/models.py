@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from factcheck.validators import LATITUDE, LONGITUDE, validate_plausible_date
+
 
 class Kind(models.TextChoices):
     WEB_SOURCE = "web_source", "Web source"
@@ -49,10 +51,13 @@ class Evidence(models.Model):
         help_text="The provider's id for the item; empty for evidence added by a person.",
     )
     observed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the scene, article or detection was made."
+        null=True,
+        blank=True,
+        help_text="When the scene, article or detection was made.",
+        validators=[validate_plausible_date],
     )
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True, validators=LATITUDE)
+    longitude = models.FloatField(null=True, blank=True, validators=LONGITUDE)
     bbox_west = models.FloatField(null=True, blank=True)
     bbox_south = models.FloatField(null=True, blank=True)
     bbox_east = models.FloatField(null=True, blank=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from claims.audit import event_build, event_record
-from claims.models import EventAction, Ticket, TicketEvent
+from claims.changes import EVIDENCE_KEY, change
+from claims.models import BBOX_FIELDS, EventAction, Ticket, TicketEvent
 from evidence.models import ACTIVE_FETCH_STATUSES, Evidence, FetchJob, FetchStatus, Kind, Provider
 from evidence.providers.base import Candidate, configuration_gap
 from factcheck.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 ADD_PERMISSION = "evidence.add_evidence"
 ASSESS_PERMISSION = "evidence.change_evidence"
 FETCH_PERMISSION = "claims.research_ticket"
+# What a person may give when adding evidence by hand (the API's input serializer takes these).
 MANUAL_FIELDS = (
     "kind",
     "stance",
@@ -36,24 +39,30 @@ MANUAL_FIELDS = (
     "thumbnail_url",
     "archive_url",
 )
-# What a repeated fetch may refresh. Stance and summary belong to people and are never overwritten.
+# A person's judgement of an item: the only fields that change after it is stored.
+ASSESSED_FIELDS = ("stance", "summary")
+# The Evidence fields a provider's Candidate fills: its dataclass fields, the bbox as four edges.
+CANDIDATE_FIELDS = tuple(
+    name
+    for f in dataclasses.fields(Candidate)
+    for name in (BBOX_FIELDS if f.name == "bbox" else (f.name,))
+)
+# What a repeated fetch may refresh: all of it but the item's key and what people judge.
 FETCHED_FIELDS = (
-    "kind",
-    "url",
-    "title",
-    "observed_at",
-    "latitude",
-    "longitude",
-    "bbox_west",
-    "bbox_south",
-    "bbox_east",
-    "bbox_north",
-    "thumbnail_url",
-    "content_sha256",
-    "archive_url",
-    "metadata",
+    *(n for n in CANDIDATE_FIELDS if n not in ("external_id", *ASSESSED_FIELDS)),
     "updated_at",
 )
+
+
+def _candidate_values(candidate: Candidate) -> dict[str, Any]:
+    """The Evidence field values of a candidate, strings cut to their column's length."""
+    values = {f.name: getattr(candidate, f.name) for f in dataclasses.fields(Candidate)}
+    values.update(zip(BBOX_FIELDS, values.pop("bbox") or (None,) * 4, strict=True))
+    for name, value in values.items():
+        limit = Evidence._meta.get_field(name).max_length
+        if isinstance(value, str) and limit:
+            values[name] = value[:limit]
+    return values
 
 
 def _refuse_if_decided(ticket: Ticket) -> None:
@@ -86,6 +95,7 @@ def evidence_add(*, ticket_id: int, actor: AbstractBaseUser, **fields: Any) -> E
             action=EventAction.EVIDENCE_ADDED,
             actor=actor,
             note=f"{item.get_kind_display()}: {item.title or item.url or item.summary[:80]}",
+            changes={EVIDENCE_KEY: {"id": item.pk, "kind": item.kind}},
         )
     return item
 
@@ -104,6 +114,7 @@ def evidence_assess(
         item = Evidence.objects.select_for_update().select_related("ticket").get(pk=evidence_id)
         _refuse_if_decided(item.ticket)
         notes = []
+        changes: dict[str, Any] = {EVIDENCE_KEY: {"id": item.pk, "kind": item.kind}}
         if stance is not None and stance != item.stance:
             from evidence.models import Stance
 
@@ -113,9 +124,11 @@ def evidence_assess(
                     field_errors={"stance": [f"Must be one of: {', '.join(Stance.values)}."]},
                 )
             notes.append(f"stance {item.stance} → {stance}")
+            changes["stance"] = change(item.stance, stance)
             item.stance = stance
         if summary is not None and summary != item.summary:
             notes.append("summary edited")
+            changes["summary"] = change(item.summary, summary)
             item.summary = summary
         if not notes:
             return item
@@ -126,6 +139,7 @@ def evidence_assess(
             action=EventAction.EVIDENCE_ASSESSED,
             actor=actor,
             note=f"{item}: {'; '.join(notes)}",
+            changes=changes,
         )
     return item
 
@@ -138,28 +152,12 @@ def evidence_store_fetched(
     now = timezone.now()
     rows: dict[str, Evidence] = {}
     for c in candidates:
-        west, south, east, north = c.bbox if c.bbox else (None, None, None, None)
         rows[c.external_id] = Evidence(
             ticket_id=ticket_id,
             provider=provider,
-            external_id=c.external_id[:500],
-            kind=c.kind,
-            url=c.url[:2000],
-            title=c.title[:500],
-            summary=c.summary,
-            observed_at=c.observed_at,
-            latitude=c.latitude,
-            longitude=c.longitude,
-            bbox_west=west,
-            bbox_south=south,
-            bbox_east=east,
-            bbox_north=north,
-            thumbnail_url=c.thumbnail_url[:2000],
-            content_sha256=c.content_sha256,
-            archive_url=c.archive_url[:2000],
-            metadata=c.metadata,
             added_at=now,
             updated_at=now,
+            **_candidate_values(c),
         )
     if rows:
         Evidence.objects.bulk_create(

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from claims.models import Claim, Priority, Ticket
-from claims.services import CLAIM_FIELDS, ticket_open
+from claims.models import BBOX_FIELDS, CLAIM_FIELDS, Claim, Priority, Ticket
+from claims.services import ticket_open
 from factcheck.errors import InvalidInput
 
 SEED_FILE = Path(__file__).with_name("claims.json")
@@ -22,7 +22,6 @@ SEED_FILE = Path(__file__).with_name("claims.json")
 # Keys in a seed entry that describe it but are not claim fields.
 DESCRIPTIVE_KEYS = {"key", "note", "coordinates_precision"}
 PRIORITIES = {p.name.lower(): p.value for p in Priority}
-BBOX_FIELDS = ("bbox_west", "bbox_south", "bbox_east", "bbox_north")
 
 
 class SeedError(ValueError):

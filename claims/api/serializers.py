@@ -11,20 +11,18 @@ from rest_framework import serializers
 
 from claims import workflow
 from claims.claimreview import CLAIMREVIEW_SCHEMA, claimreview_build
-from claims.models import Claim, Priority, Ticket, TicketEvent
-from claims.services import CLAIM_FIELDS
+from claims.models import CLAIM_FIELDS, Claim, Priority, Ticket, TicketEvent
 from claims.workflow import Action, State, Verdict
 from evidence.api.serializers import EvidenceSerializer, FetchJobSerializer
 from factcheck.http.serializers import (
     LONG_TEXT_MAX,
     NOTE_MAX,
-    FiniteFloatField,
     IntegerField,
     ReadModelSerializer,
     SlugField,
+    StrictModelSerializer,
     StrictSerializer,
     TextField,
-    UrlField,
     UserRefSerializer,
 )
 
@@ -48,60 +46,47 @@ class PriorityField(serializers.ChoiceField):
         return Priority(value).name.lower()
 
 
-def _latitude(**kwargs: Any) -> FiniteFloatField:
-    return FiniteFloatField(min_value=-90, max_value=90, required=False, allow_null=True, **kwargs)
-
-
-def _longitude(**kwargs: Any) -> FiniteFloatField:
-    return FiniteFloatField(
-        min_value=-180, max_value=180, required=False, allow_null=True, **kwargs
+def _tag_list(*, help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=SlugField(max_length=64), required=False, max_length=MAX_TAGS, help_text=help_text
     )
 
 
-class ClaimInputSerializer(StrictSerializer):
+class ClaimInputSerializer(StrictModelSerializer):
     """The claim as it was made. Unknown fields are refused."""
 
-    text = TextField(max_length=LONG_TEXT_MAX, help_text="The claim as it was made.")
-    claimant = TextField(max_length=300, help_text="Who made the claim, with their role.")
-    claimed_at = serializers.DateField(help_text="The date the claim was made.")
-    source_url = UrlField(
-        max_length=2000,
-        required=False,
-        allow_blank=True,
-        help_text="Where it was made or reported.",
+    tags = _tag_list(
+        help_text=f"Tag names (slugs), at most {MAX_TAGS}; unknown tags are created. The ticket "
+        "shows them here too, so a claim read back can be sent again as it is."
     )
-    language = TextField(
-        max_length=16, required=False, help_text="Language code of the claim; default `en`."
-    )
-    place_name = TextField(
-        max_length=200, required=False, allow_blank=True, help_text="The place the claim names."
-    )
-    latitude = _latitude(help_text="WGS84 latitude of the claimed place (give with longitude).")
-    longitude = _longitude(help_text="WGS84 longitude of the claimed place (give with latitude).")
-    bbox_west = _longitude(help_text="Bounding box, west edge (all four edges or none).")
-    bbox_south = _latitude(help_text="Bounding box, south edge.")
-    bbox_east = _longitude(help_text="Bounding box, east edge.")
-    bbox_north = _latitude(help_text="Bounding box, north edge.")
-    event_start = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="Start of the claimed event's time window."
-    )
-    event_end = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="End of the claimed event's time window."
-    )
+
+    class Meta:
+        model = Claim
+        fields = [*CLAIM_FIELDS, "tags"]
+        extra_kwargs = {"text": {"max_length": LONG_TEXT_MAX}}
 
 
 class TicketOpenSerializer(StrictSerializer):
-    """A new ticket: its claim, priority and tags. Unknown fields (at any level) are refused."""
+    """A new ticket: its claim (with its tags) and priority. Unknown fields (at any level) are
+    refused."""
 
     claim = ClaimInputSerializer()
     priority = PriorityField(required=False, help_text=f"{PRIORITY_HELP} Default: normal.")
-    tags = serializers.ListField(
-        child=SlugField(max_length=64),
-        required=False,
-        default=list,
-        max_length=MAX_TAGS,
-        help_text=f"Tag names (slugs), at most {MAX_TAGS}; unknown tags are created.",
+    tags = _tag_list(
+        help_text="Deprecated: send `claim.tags` instead. Still accepted here, the older place; "
+        "sending both is a 400."
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The tags, from `claim.tags` or the older top-level `tags`, as `tags` (never both)."""
+        on_claim = attrs["claim"].pop("tags", None)
+        beside = attrs.pop("tags", None)
+        if on_claim is not None and beside is not None:
+            raise serializers.ValidationError(
+                {"claim.tags": ["Send the tags once, as claim.tags (not also beside the claim)."]}
+            )
+        attrs["tags"] = on_claim if on_claim is not None else beside or []
+        return attrs
 
 
 class TicketUpdateSerializer(StrictSerializer):
@@ -169,7 +154,31 @@ class ClaimSerializer(ReadModelSerializer):
         read_only_fields = fields
 
 
+CHANGE_SCHEMA = {
+    "type": "object",
+    "description": 'What the event changed, as data: `{"<field>": {"old": ..., "new": ...}}`, '
+    "users as `{id, username}` (or null), dates as ISO 8601, priorities by name, other values as "
+    'the ticket or evidence shows them. Evidence events also name their item: `"evidence": '
+    '{"id", "kind"}`. Empty for events that changed no field (opened, fetches).',
+    "additionalProperties": {
+        "type": "object",
+        "properties": {"old": {"nullable": True}, "new": {"nullable": True}},
+        "required": ["old", "new"],
+    },
+    "example": {
+        "state": {"old": "unverified", "new": "researching"},
+        "assignee": {"old": None, "new": {"id": 7, "username": "fiona"}},
+    },
+}
+
+
+@extend_schema_field(CHANGE_SCHEMA)
+class ChangesField(serializers.JSONField):
+    pass
+
+
 class TicketEventSerializer(ReadModelSerializer):
+    changes = ChangesField(read_only=True)
     actor = serializers.CharField(
         source="actor_label",
         read_only=True,
@@ -184,7 +193,7 @@ class TicketEventSerializer(ReadModelSerializer):
 
     class Meta:
         model = TicketEvent
-        fields = ["id", "action", "actor", "from_state", "to_state", "note", "at"]
+        fields = ["id", "action", "actor", "from_state", "to_state", "note", "changes", "at"]
         read_only_fields = fields
 
 

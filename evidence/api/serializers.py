@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from evidence.models import Evidence, FetchJob, Kind, Provider, Stance
+from evidence.models import Evidence, FetchJob, Provider
+from evidence.services import ASSESSED_FIELDS, MANUAL_FIELDS
 from factcheck.http.serializers import (
     LONG_TEXT_MAX,
-    FiniteFloatField,
     ReadModelSerializer,
+    StrictModelSerializer,
     StrictSerializer,
-    TextField,
-    UrlField,
     UserRefSerializer,
 )
 
@@ -37,59 +36,29 @@ class EvidenceSerializer(ReadModelSerializer):
 
     class Meta:
         model = Evidence
-        fields = [
-            "id",
-            "ticket",
-            "kind",
-            "stance",
-            "url",
-            "title",
-            "summary",
-            "provider",
-            "external_id",
-            "observed_at",
-            "latitude",
-            "longitude",
-            "bbox_west",
-            "bbox_south",
-            "bbox_east",
-            "bbox_north",
-            "thumbnail_url",
-            "content_sha256",
-            "archive_url",
-            "metadata",
-            "added_by",
-            "added_by_label",
-            "added_at",
-            "updated_at",
-        ]
+        fields = [*(f.name for f in Evidence._meta.fields), "added_by_label"]
         read_only_fields = fields
 
 
-class EvidenceAddSerializer(StrictSerializer):
+class EvidenceAddSerializer(StrictModelSerializer):
     """Evidence added by hand. Fetched evidence comes from the providers, never from this body."""
 
-    kind = serializers.ChoiceField(choices=Kind.choices)
-    stance = serializers.ChoiceField(choices=Stance.choices, required=False)
-    url = UrlField(max_length=2000, required=False, allow_blank=True)
-    title = TextField(max_length=500, required=False, allow_blank=True)
-    summary = TextField(max_length=LONG_TEXT_MAX, required=False, allow_blank=True)
-    observed_at = serializers.DateTimeField(
-        required=False,
-        allow_null=True,
-        help_text="When the scene, article or detection was made.",
-    )
-    latitude = FiniteFloatField(min_value=-90, max_value=90, required=False, allow_null=True)
-    longitude = FiniteFloatField(min_value=-180, max_value=180, required=False, allow_null=True)
-    thumbnail_url = UrlField(max_length=2000, required=False, allow_blank=True)
-    archive_url = UrlField(max_length=2000, required=False, allow_blank=True)
+    class Meta:
+        model = Evidence
+        fields = MANUAL_FIELDS
+        extra_kwargs = {"summary": {"max_length": LONG_TEXT_MAX}}
 
 
-class EvidenceAssessSerializer(StrictSerializer):
+class EvidenceAssessSerializer(StrictModelSerializer):
     """Only a person's judgement may change: stance and summary. Any other field is refused."""
 
-    stance = serializers.ChoiceField(choices=Stance.choices, required=False)
-    summary = TextField(max_length=LONG_TEXT_MAX, required=False, allow_blank=True)
+    class Meta:
+        model = Evidence
+        fields = ASSESSED_FIELDS
+        extra_kwargs = {
+            "stance": {"required": False},
+            "summary": {"required": False, "max_length": LONG_TEXT_MAX},
+        }
 
 
 class FetchJobSerializer(ReadModelSerializer):

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from rest_framework import serializers
 
 # Caps on free text, so a huge string is a 400 with a field error rather than a huge row.
@@ -111,3 +112,20 @@ class SlugField(_StringOnly, serializers.SlugField):
 
 class IntegerField(_NumberOnly, serializers.IntegerField):
     pass
+
+
+class StrictModelSerializer(StrictSerializer, serializers.ModelSerializer):
+    # An input serializer whose fields come from a model (types, sizes, help texts, validators),
+    # refusing unknown fields, with the strict JSON types above instead of DRF's lenient ones.
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TextField,
+        models.TextField: TextField,
+        models.SlugField: SlugField,
+        models.URLField: UrlField,
+        models.FloatField: FiniteFloatField,
+        models.IntegerField: IntegerField,
+        models.PositiveIntegerField: IntegerField,
+        models.PositiveSmallIntegerField: IntegerField,
+    }

@@ -233,3 +233,18 @@ def test_fetch_jobs_list_newest_first(client_for, reporter):
     response = client_for(reporter).get(f"/api/v1/tickets/{ticket.pk}/fetch-jobs/")
     assert response.status_code == 200
     assert [j["id"] for j in response.json()["results"]] == [new.pk, old.pk]
+
+
+@pytest.mark.parametrize("observed_at", ["0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z"])
+def test_evidence_observed_outside_the_desk_date_range_is_refused(
+    client_for, fact_checker, observed_at
+):
+    ticket = make_ticket(State.RESEARCHING)
+    response = client_for(fact_checker).post(
+        f"/api/v1/tickets/{ticket.pk}/evidence/",
+        {**NOTE, "observed_at": observed_at},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "observed_at" in error_of(response)["fields"], response.json()
+    assert Evidence.objects.count() == 0

@@ -308,7 +308,7 @@ def test_the_server_error_handler_answers_json_on_api_paths():
         ({"event_start": "9999-12-31T23:59:59-05:00"}, 400),  # past year 9999 in UTC
         ({"event_start": "0001-01-01T00:00:00+05:00"}, 400),  # before year 1 in UTC
         ({"claimed_at": "0000-01-01"}, 400),
-        ({"claimed_at": "9999-12-31"}, 201),
+        ({"claimed_at": "9999-12-31"}, 400),  # outside the desk's date range (issue 8, item 3)
         ({"latitude": 1e308, "longitude": 0}, 400),
         ({"latitude": -0.0, "longitude": 180}, 201),
     ],

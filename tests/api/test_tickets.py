@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
 
 from claims.models import Priority, Tag, Ticket, TicketEvent
+from claims.services import ticket_transition
 from claims.workflow import State
 from evidence.models import FetchJob
 from tests.api.conftest import make_ticket
@@ -398,3 +400,139 @@ def test_reporter_may_not_change_a_ticket(client_for, reporter):
     )
     assert response.status_code == 403
     assert error_of(response)["code"] == "permission_denied"
+
+
+# --- the range of dates a claim may carry (issue 8, item 3) ---------------------------------------
+
+NEXT_YEAR_END = dt.date(timezone.now().year + 1, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("dates", "fields"),
+    [
+        (
+            {"event_start": "0001-01-01T00:00:00Z", "event_end": "9999-12-31T00:00:00Z"},
+            {"claim.event_start", "claim.event_end"},
+        ),
+        ({"claimed_at": "1899-12-31"}, {"claim.claimed_at"}),
+        ({"claimed_at": "0001-01-01"}, {"claim.claimed_at"}),
+        (
+            {"claimed_at": (NEXT_YEAR_END + dt.timedelta(days=1)).isoformat()},
+            {"claim.claimed_at"},
+        ),
+        ({"event_end": "9999-12-31T23:59:59-05:00"}, {"claim.event_end"}),
+        ({"event_start": "0001-01-01T00:00:00+05:00"}, {"claim.event_start"}),
+    ],
+)
+def test_dates_outside_the_desk_range_are_refused_before_any_worker_sees_them(
+    client_for, reporter, dates, fields
+):
+    response = client_for(reporter).post(
+        "/api/v1/tickets/", {"claim": {**CLAIM, **dates}}, format="json"
+    )
+
+    assert response.status_code == 400, response.content
+    assert fields <= set(error_of(response)["fields"]), response.json()
+    assert Ticket.objects.count() == 0
+
+
+def test_the_edges_of_the_date_range_are_accepted(client_for, reporter):
+    claim = {
+        **CLAIM,
+        "claimed_at": NEXT_YEAR_END.isoformat(),
+        "event_start": "1900-01-01T00:00:00Z",
+        "event_end": f"{NEXT_YEAR_END.isoformat()}T23:59:59Z",
+    }
+    response = client_for(reporter).post("/api/v1/tickets/", {"claim": claim}, format="json")
+
+    assert response.status_code == 201, response.content
+
+
+# --- tags travel on the claim, where the ticket shows them (issue 8, item 6) ----------------------
+
+
+def test_tags_are_accepted_on_the_claim_where_the_ticket_shows_them(client_for, reporter):
+    client = client_for(reporter)
+    response = client.post(
+        "/api/v1/tickets/", {"claim": {**CLAIM, "tags": ["drones", "Novgorod"]}}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["claim"]["tags"] == ["drones", "novgorod"]
+
+
+def test_a_claim_sent_back_as_it_was_read_opens_a_ticket(client_for, reporter):
+    client = client_for(reporter)
+    read = open_ticket(client, tags=["drones"]).json()["claim"]
+    claim = {name: value for name, value in read.items() if name not in ("id", "created_at")}
+
+    response = client.post("/api/v1/tickets/", {"claim": claim}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["claim"]["tags"] == ["drones"]
+
+
+def test_tags_beside_the_claim_are_still_accepted(client_for, reporter):
+    response = open_ticket(client_for(reporter), tags=["drones"])
+    assert response.status_code == 201
+    assert response.json()["claim"]["tags"] == ["drones"]
+
+
+def test_tags_sent_in_both_places_are_a_400_naming_the_field(client_for, reporter):
+    response = client_for(reporter).post(
+        "/api/v1/tickets/",
+        {"claim": {**CLAIM, "tags": ["drones"]}, "tags": ["novgorod"]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    messages = error_of(response)["fields"]["claim.tags"]
+    assert any("once" in message for message in messages), messages
+    assert Ticket.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("tags", "field"), [(["no spaces allowed"], "claim.tags.0"), ("drones", "claim.tags")]
+)
+def test_invalid_claim_tags_are_refused_with_the_field_named(client_for, reporter, tags, field):
+    response = client_for(reporter).post(
+        "/api/v1/tickets/", {"claim": {**CLAIM, "tags": tags}}, format="json"
+    )
+    assert response.status_code == 400
+    assert field in error_of(response)["fields"], response.json()
+
+
+def test_the_schema_documents_tags_on_the_claim(client_for, reporter):
+    response = client_for(reporter).get(
+        "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    )
+    schema = json.loads(response.content)
+    claim_input = schema["components"]["schemas"]["ClaimInputRequest"]["properties"]
+    assert claim_input["tags"]["type"] == "array"
+    opening = schema["components"]["schemas"]["TicketOpenRequest"]["properties"]
+    assert "deprecated" in opening["tags"]["description"].lower()
+
+
+# --- audit events carry their changes as data (issue 8, item 13) --------------------------------
+
+
+def test_the_api_shows_the_changes_beside_the_note(client_for, fact_checker):
+    ticket = make_ticket()
+    ticket_transition(ticket_id=ticket.pk, actor=fact_checker, action="start_research", version=1)
+
+    body = client_for(fact_checker).get(f"/api/v1/tickets/{ticket.pk}/").json()
+
+    event = next(e for e in body["events"] if e["action"] == "start_research")
+    assert event["changes"]["state"] == {"old": "unverified", "new": "researching"}
+    assert "note" in event
+
+
+def test_the_schema_documents_the_changes(client_for, reporter):
+    response = client_for(reporter).get(
+        "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    )
+    event = json.loads(response.content)["components"]["schemas"]["TicketEvent"]
+    changes = event["properties"]["changes"]
+    assert changes["type"] == "object"
+    assert set(changes["additionalProperties"]["properties"]) == {"old", "new"}
+    assert "changes" in event["required"]
