@@ -15,7 +15,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from evidence.models import FetchJob
+from evidence.models import FetchJob, FetchStatus
 from evidence.providers import registry
 from evidence.providers.base import ProviderError
 from evidence.services import (
@@ -24,6 +24,7 @@ from evidence.services import (
     fetch_job_fail,
     fetch_job_finish,
     fetch_job_retry,
+    fetch_job_skip_if_decided,
 )
 from workers.http import HttpClient
 
@@ -60,8 +61,11 @@ def fetch_job_run(job_id: int, *, task_id: str = "", redelivered: bool = False) 
         return Outcome("not-claimed")
     if job.attempts > max_attempts():
         # Only redeliveries get here: each one killed its worker. Stop the loop.
-        fetch_job_fail(job=job, error="Gave up: the worker running it was lost every time.")
-        return Outcome("failed")
+        return _closed(
+            fetch_job_fail(job=job, error="Gave up: the worker running it was lost every time.")
+        )
+    if fetch_job_skip_if_decided(job=job):
+        return Outcome(str(FetchStatus.SKIPPED))
     try:
         candidates = _fetch(job)
     except ProviderError as error:
@@ -76,10 +80,16 @@ def fetch_job_run(job_id: int, *, task_id: str = "", redelivered: bool = False) 
     except Exception as error:
         # A bug, not a service failure: record it on the job rather than leave it running.
         log.exception("Fetch job %s (%s) crashed", job.pk, job.provider)
-        fetch_job_fail(job=job, error=f"Internal error: {type(error).__name__}: {error}")
-        return Outcome("failed")
-    finished = fetch_job_finish(job=job, candidates=candidates)
-    return Outcome("succeeded" if finished else "lost")
+        return _closed(
+            fetch_job_fail(job=job, error=f"Internal error: {type(error).__name__}: {error}")
+        )
+    return _closed(fetch_job_finish(job=job, candidates=candidates))
+
+
+def _closed(job: FetchJob | None) -> Outcome:
+    """The outcome of a run that ended its job (succeeded, failed, or skipped: the ticket was
+    decided meanwhile), or lost it to another run."""
+    return Outcome(str(job.status) if job is not None else "lost")
 
 
 def _fetch(job: FetchJob) -> list:
@@ -92,12 +102,12 @@ def _fetch(job: FetchJob) -> list:
 def _after_failure(job: FetchJob, error: ProviderError) -> Outcome:
     if error.permanent or job.attempts >= max_attempts():
         log.warning("Fetch job %s (%s) failed: %s", job.pk, job.provider, error.message)
-        fetch_job_fail(job=job, error=error.message)
-        return Outcome("failed")
+        return _closed(fetch_job_fail(job=job, error=error.message))
     delay = retry_delay(job.attempts)
     retry_at = timezone.now() + timedelta(seconds=delay)
-    if not fetch_job_retry(job=job, error=error.message, retry_at=retry_at):
-        return Outcome("lost")
+    queued = fetch_job_retry(job=job, error=error.message, retry_at=retry_at)
+    if queued is None or queued.status != FetchStatus.QUEUED:
+        return _closed(queued)
     log.info(
         "Fetch job %s (%s) attempt %d failed (%s); retrying in %.0f s",
         job.pk,

@@ -148,7 +148,69 @@ def test_a_failed_job_says_why_on_the_job_and_the_ticket() -> None:
         FetchStatus.FAILED,
         "Attempt 1 failed: Invalid MAP_KEY.",
     )
-    assert "failed after 1 attempt: Invalid MAP_KEY." in completed_events(job.ticket)[0].note
+    (event,) = job.ticket.events.filter(action=EventAction.FETCH_FAILED)
+    assert "failed after 1 attempt: Invalid MAP_KEY." in event.note
+    assert event.get_action_display() == "Evidence fetch failed"
+    assert completed_events(job.ticket) == []
+
+
+def decide(ticket: Ticket) -> None:
+    Ticket.objects.filter(pk=ticket.pk).update(
+        state=State.DEBUNKED, verdict=State.DEBUNKED, decided_at=timezone.now()
+    )
+
+
+RUN_ENDINGS = {
+    "found evidence": lambda job: fetch_job_finish(job=job, candidates=scenes("A")),
+    "failed": lambda job: fetch_job_fail(job=job, error="HTTP 404."),
+    "failed, retry due": lambda job: fetch_job_retry(
+        job=job, error="HTTP 503.", retry_at=timezone.now()
+    ),
+}
+
+
+@pytest.mark.parametrize("ending", list(RUN_ENDINGS))
+def test_a_run_whose_ticket_was_decided_meanwhile_is_skipped_and_stores_nothing(
+    ending: str,
+) -> None:
+    job = fetch_job_claim(job_id=queued_job().pk, task_id="t")
+    assert job is not None
+    decide(job.ticket)  # while the provider was being asked
+
+    closed = RUN_ENDINGS[ending](job)
+
+    assert closed is not None
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (FetchStatus.SKIPPED, 1)
+    assert job.last_error.startswith("Skipped: the ticket was decided (Debunked)")
+    assert job.finished_at is not None
+    assert not Evidence.objects.filter(ticket_id=job.ticket_id).exists()
+    (event,) = job.ticket.events.all()
+    assert (event.action, event.get_action_display()) == (
+        EventAction.FETCH_SKIPPED,
+        "Evidence fetch skipped",
+    )
+    assert "decided" in event.note
+
+
+def test_the_requeue_sweep_closes_the_jobs_of_decided_tickets_instead_of_sending_them() -> None:
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    waiting = queued_job()
+    stuck = queued_job(provider=Provider.ARCHIVE, ticket=waiting.ticket)
+    FetchJob.objects.filter(pk=waiting.pk).update(queued_at=long_ago)
+    FetchJob.objects.filter(pk=stuck.pk).update(status=FetchStatus.RUNNING, started_at=long_ago)
+    decide(waiting.ticket)
+
+    ids = fetch_jobs_requeue_stale(
+        queued_for=dt.timedelta(minutes=1), running_for=dt.timedelta(hours=1)
+    )
+
+    assert ids == []
+    for job in (waiting, stuck):
+        job.refresh_from_db()
+        assert job.status == FetchStatus.SKIPPED
+        assert "decided" in job.last_error
+    assert waiting.ticket.events.filter(action=EventAction.FETCH_SKIPPED).count() == 2
 
 
 def test_the_requeue_sweep_picks_jobs_nobody_works_on() -> None:
