@@ -4,6 +4,7 @@ backoff, permanent ones failed at once, attempts counted, the ticket's state lef
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 from django.contrib.auth.models import User
@@ -127,8 +128,8 @@ def decide(ticket_id: int) -> None:
 @pytest.mark.parametrize(
     "answer",
     [
-        Canned(200, sample="gdelt_artlist.json", content_type="application/json", delay=1.5),
-        Canned(503, "Service unavailable", delay=1.5),
+        Canned(200, sample="gdelt_artlist.json", content_type="application/json"),
+        Canned(503, "Service unavailable"),
     ],
     ids=["network call succeeded", "network call failed"],
 )
@@ -136,7 +137,8 @@ def test_a_ticket_decided_meanwhile_keeps_its_state(
     stub_settings: StubServer, settings, answer: Canned
 ) -> None:  # type: ignore[no-untyped-def]
     settings.FACTCHECK_HTTP_RETRIES = 0
-    stub_settings.script(GDELT, answer)
+    provider_answers = threading.Event()
+    stub_settings.script(GDELT, replace(answer, hold=provider_answers))
     job = job_for(Provider.NEWS_COVERAGE, stub_settings)
     outcomes = []
 
@@ -148,9 +150,12 @@ def test_a_ticket_decided_meanwhile_keeps_its_state(
 
     runner = threading.Thread(target=run)
     runner.start()
-    wait_for(lambda: stub_settings.requests(GDELT), timeout=30, what="the run to call GDELT")
-    decide(job.ticket_id)  # while the provider's answer is on its way
-    runner.join(timeout=60)
+    try:
+        wait_for(lambda: stub_settings.requests(GDELT), timeout=30, what="the run to call GDELT")
+        decide(job.ticket_id)  # while the run waits for the provider's answer
+    finally:
+        provider_answers.set()
+        runner.join(timeout=60)
 
     job.refresh_from_db()
     assert [o.status for o in outcomes] == ["skipped"]
