@@ -444,11 +444,13 @@ def fetch_job_retry(*, job: FetchJob, error: str, retry_at: datetime) -> FetchJo
             return current
         current.status = FetchStatus.QUEUED
         current.queued_at = retry_at
+        # The task sends its retry now, due at retry_at: the sweep counts the wait from then.
+        current.sent_at = retry_at
         current.last_error = (
             f"Attempt {current.attempts} failed: {error} "
             f"Next attempt at {retry_at:%Y-%m-%d %H:%M:%S} UTC."
         )
-        current.save(update_fields=["status", "queued_at", "last_error"])
+        current.save(update_fields=["status", "queued_at", "sent_at", "last_error"])
     return current
 
 
@@ -476,33 +478,57 @@ def fetch_job_fail(*, job: FetchJob, error: str) -> FetchJob | None:
     return current
 
 
+def _resend_due(now: datetime, first: timedelta, longest: timedelta) -> Q:
+    """Sent jobs whose wait since their last send is over: `first` after the first send, doubling
+    with every re-send, up to `longest`."""
+    due = Q()
+    resends, wait = 0, first
+    while wait < longest:
+        due |= Q(resends=resends, sent_at__lt=now - wait)
+        resends, wait = resends + 1, wait * 2
+    return due | Q(resends__gte=resends, sent_at__lt=now - longest)
+
+
 def fetch_jobs_requeue_stale(
-    *, queued_for: timedelta, running_for: timedelta, limit: int = 500
+    *,
+    queued_for: timedelta,
+    running_for: timedelta,
+    resend_longest: timedelta | None = None,
+    queue_busy: bool = False,
+    limit: int = 500,
 ) -> list[int]:
-    """Jobs that should be running and are not: queued longer than `queued_for` (never sent, the
-    broker was down; or their message was lost), or running longer than `running_for` (their worker
-    died and no redelivery came). They are marked queued again as of now, so that the next sweep
-    leaves them alone for another `queued_for`. Jobs whose ticket is decided are closed as skipped
-    instead: nobody wants their work any more. Returns the ids to send."""
+    """Jobs that should be running and are not, marked queued again as of now, for sending:
+
+    - queued longer than `queued_for` and never sent (the broker was down);
+    - queued and sent, but not taken: their message may have been lost. A message waits its turn
+      in a busy queue, so these are sent again only when the queue is not busy (`queue_busy`:
+      messages are waiting for a free worker) and after a wait that grows with each re-send:
+      `queued_for`, twice that, four times... up to `resend_longest`;
+    - running longer than `running_for` (their worker died and no redelivery came).
+
+    Jobs whose ticket is decided are closed as skipped instead: nobody wants their work any more.
+    Returns the ids to send."""
     from claims.workflow import FINAL_STATES
 
     now = timezone.now()
+    due = Q(status=FetchStatus.QUEUED, queued_at__lt=now - queued_for)
+    stale = due & Q(sent_at__isnull=True)
+    if not queue_busy:
+        stale |= due & _resend_due(now, queued_for, max(queued_for, resend_longest or queued_for))
+    stale |= Q(status=FetchStatus.RUNNING, started_at__lt=now - running_for)
     with transaction.atomic():
-        stale = list(
+        found = list(
             FetchJob.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(
-                Q(status=FetchStatus.QUEUED, queued_at__lt=now - queued_for)
-                | Q(status=FetchStatus.RUNNING, started_at__lt=now - running_for)
-            )
+            .filter(stale)
             .order_by("queued_at")
             .values_list("pk", "ticket__state")[:limit]
         )
-        ids = [pk for pk, state in stale if state not in FINAL_STATES]
+        ids = [pk for pk, state in found if state not in FINAL_STATES]
         if ids:
             FetchJob.objects.filter(pk__in=ids).update(
-                status=FetchStatus.QUEUED, queued_at=now, task_id=""
+                status=FetchStatus.QUEUED, queued_at=now, task_id="", resends=F("resends") + 1
             )
-        _skip_decided([pk for pk, state in stale if state in FINAL_STATES])
+        _skip_decided([pk for pk, state in found if state in FINAL_STATES])
     return ids
 
 

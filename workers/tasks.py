@@ -15,7 +15,7 @@ from django.conf import settings
 
 from evidence.models import Provider
 from evidence.services import fetch_jobs_recheck, fetch_jobs_requeue_stale
-from workers.dispatch import enqueue_fetch_jobs
+from workers.dispatch import enqueue_fetch_jobs, fetch_messages_waiting
 from workers.runner import fetch_job_run
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def fan_out_fetch_jobs(job_ids: list[int]) -> int:
 @shared_task(name="workers.requeue_stale_jobs")
 def requeue_stale_jobs(older_than_seconds: int | None = None) -> int:
     """Send again the fetch jobs nobody is working on (see fetch_jobs_requeue_stale). Beat runs it
-    every FACTCHECK_REQUEUE_INTERVAL_SECONDS."""
+    every FACTCHECK_REQUEUE_INTERVAL_SECONDS, on the maintenance queue."""
     queued_for = timedelta(
         seconds=(
             settings.FACTCHECK_REQUEUE_AFTER_SECONDS
@@ -62,15 +62,21 @@ def requeue_stale_jobs(older_than_seconds: int | None = None) -> int:
             else older_than_seconds
         )
     )
-    # Past the hard time limit plus the visibility timeout, a running job's worker is gone and
-    # the broker has had its chance to redeliver.
-    running_for = timedelta(
-        seconds=settings.FACTCHECK_TASK_TIME_LIMIT + settings.CELERY_VISIBILITY_TIMEOUT
+    waiting = fetch_messages_waiting()
+    ids = fetch_jobs_requeue_stale(
+        queued_for=queued_for,
+        running_for=timedelta(seconds=settings.FACTCHECK_REQUEUE_RUNNING_AFTER_SECONDS),
+        resend_longest=timedelta(seconds=settings.FACTCHECK_REQUEUE_BACKOFF_MAX_SECONDS),
+        queue_busy=bool(waiting),
     )
-    ids = fetch_jobs_requeue_stale(queued_for=queued_for, running_for=running_for)
     sent = enqueue_fetch_jobs(ids) if ids else 0
     if ids:
-        log.info("Requeued %d stale fetch jobs, sent %d", len(ids), sent)
+        log.info(
+            "Requeued %d stale fetch jobs, sent %d (%s messages were waiting)",
+            len(ids),
+            sent,
+            waiting,
+        )
     return sent
 
 

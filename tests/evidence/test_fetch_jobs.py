@@ -239,6 +239,67 @@ def test_the_requeue_sweep_picks_jobs_nobody_works_on() -> None:
     assert just_queued.pk not in ids
 
 
+def sent_job(provider: str, *, sent_ago: dt.timedelta, resends: int = 0) -> FetchJob:
+    long_ago = timezone.now() - dt.timedelta(hours=3)
+    job = queued_job(provider=provider)
+    FetchJob.objects.filter(pk=job.pk).update(
+        queued_at=long_ago, sent_at=timezone.now() - sent_ago, resends=resends
+    )
+    return job
+
+
+def sweep(**options: object) -> list[int]:
+    return fetch_jobs_requeue_stale(
+        queued_for=dt.timedelta(minutes=1),
+        running_for=dt.timedelta(hours=1),
+        resend_longest=dt.timedelta(minutes=30),
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_a_sent_job_is_sent_again_after_a_wait_that_doubles_with_each_resend() -> None:
+    minutes = dt.timedelta(minutes=1)
+    first_due = sent_job(Provider.ARCHIVE, sent_ago=1.5 * minutes)
+    second_not_due = sent_job(Provider.NEWS_COVERAGE, sent_ago=1.5 * minutes, resends=1)
+    second_due = sent_job(Provider.WEB_SOURCE, sent_ago=2.5 * minutes, resends=1)
+    fourth_not_due = sent_job(Provider.PRIOR_FACT_CHECKS, sent_ago=7 * minutes, resends=3)
+    capped_due = sent_job(Provider.SATELLITE_SCENES, sent_ago=31 * minutes, resends=12)
+
+    ids = sweep()
+
+    assert sorted(ids) == sorted([first_due.pk, second_due.pk, capped_due.pk])
+    assert second_not_due.pk not in ids and fourth_not_due.pk not in ids
+    first_due.refresh_from_db()
+    assert (first_due.resends, first_due.task_id) == (1, "")
+
+
+def test_a_busy_queue_holds_back_sent_jobs_but_not_those_never_sent() -> None:
+    """Messages waiting for a free worker: a sent job's message is most likely among them."""
+    waiting_in_queue = sent_job(Provider.ARCHIVE, sent_ago=dt.timedelta(minutes=10))
+    never_sent = queued_job(provider=Provider.NEWS_COVERAGE)
+    FetchJob.objects.filter(pk=never_sent.pk).update(
+        queued_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+
+    assert sweep(queue_busy=True) == [never_sent.pk]
+    assert sweep(queue_busy=False) == [waiting_in_queue.pk]
+
+
+def test_sending_a_job_records_when() -> None:
+    from workers.dispatch import enqueue_fetch_jobs
+    from workers.tasks import run_fetch_job
+
+    job = queued_job()
+    before = timezone.now()
+    try:
+        assert enqueue_fetch_jobs([job.pk]) == 1
+    finally:
+        run_fetch_job.app.control.purge()
+    job.refresh_from_db()
+    assert job.sent_at is not None and job.sent_at >= before
+    assert job.task_id
+
+
 def test_a_provider_without_its_key_is_skipped_with_the_reason(settings) -> None:  # type: ignore[no-untyped-def]
     settings.FACTCHECK_PROVIDERS["thermal_anomalies"] = {
         **settings.FACTCHECK_PROVIDERS["thermal_anomalies"],

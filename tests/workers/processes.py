@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -54,7 +55,13 @@ def free_port() -> int:
 def purge_broker(url: str) -> None:
     """Forget the queues on this broker database (our own database number only)."""
     client = redis.Redis.from_url(url)
-    keys = ["celery", "unacked", "unacked_index", "unacked_mutex"]
+    keys = [
+        settings.CELERY_TASK_DEFAULT_QUEUE,
+        settings.FACTCHECK_MAINTENANCE_QUEUE,
+        "unacked",
+        "unacked_index",
+        "unacked_mutex",
+    ]
     keys += list(client.scan_iter(match="_kombu.binding.*"))
     client.delete(*keys)
 
@@ -117,6 +124,9 @@ def start_worker(
         str(concurrency),
         "-n",
         f"{name}@%h",
+        # The queues the README's worker command consumes: fetches, and beat's maintenance tasks.
+        "-Q",
+        f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.FACTCHECK_MAINTENANCE_QUEUE}",
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
@@ -184,3 +194,9 @@ def run_python(code: str, *, env: Mapping[str, str], timeout: float = 60) -> dic
     )
     assert done.returncode == 0, f"Process failed:\n{done.stdout}\n{done.stderr}"
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def task_deliveries(process: Process, task_name: str) -> int:
+    """How many messages of `task_name` this worker received (from its log)."""
+    pattern = re.compile(rf"Task {re.escape(task_name)}\[[^\]]+\] received")
+    return len(pattern.findall(process.log_path.read_text(errors="replace")))
