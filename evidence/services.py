@@ -322,16 +322,21 @@ def evidence_urls(ticket_id: int) -> list[str]:
 # locks the job and its ticket, so a transition cannot slip in between the check and the write.
 
 
-def fetch_job_claim(*, job_id: int, task_id: str, redelivered: bool = False) -> FetchJob | None:
+def fetch_job_claim(
+    *, job_id: int, task_id: str, redelivered: bool = False, resuming: bool = False
+) -> FetchJob | None:
     """Take a job for one run, with a conditional UPDATE (never read-then-write), and count the
     attempt. A queued job may be taken; a running one only when its message was redelivered (the
-    worker that had it died) or when it has been running longer than the hard time limit allows.
+    worker that had it died), when it has been running longer than the hard time limit allows, or
+    when `resuming` and this very task holds it (an earlier try of the task lost the database).
     Returns the job with its ticket and claim, or None when there is nothing to do."""
     now = timezone.now()
     claimable = Q(status=FetchStatus.QUEUED) | Q(
         status=FetchStatus.RUNNING,
         started_at__lt=now - timedelta(seconds=settings.FACTCHECK_TASK_TIME_LIMIT),
     )
+    if resuming and task_id:
+        claimable |= Q(status=FetchStatus.RUNNING, task_id=task_id[:64])
     if redelivered:
         claimable |= Q(status=FetchStatus.RUNNING)
     taken = FetchJob.objects.filter(claimable, pk=job_id).update(

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from evidence.models import FetchJob, FetchStatus
@@ -29,6 +30,8 @@ from evidence.services import (
 from workers.http import HttpClient
 
 log = logging.getLogger(__name__)
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,28 @@ def retry_delay(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def fetch_job_run(job_id: int, *, task_id: str = "", redelivered: bool = False) -> Outcome:
-    job = fetch_job_claim(job_id=job_id, task_id=task_id, redelivered=redelivered)
+# A task that loses the database tries again after 1, 2, 4... up to DATABASE_RETRY_MAX_DELAY
+# seconds (with jitter), DATABASE_RETRIES times (about half an hour), then leaves its job to the
+# requeue sweep.
+DATABASE_RETRY_MAX_DELAY = 60.0
+DATABASE_RETRIES = 40
+
+
+def database_retry_delay(retries: int) -> float:
+    """Backoff for a task whose database went away, by how many times it was retried already."""
+    ceiling = min(DATABASE_RETRY_MAX_DELAY, 2.0 ** min(retries, 16))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def fetch_job_run(
+    job_id: int, *, task_id: str = "", redelivered: bool = False, resuming: bool = False
+) -> Outcome:
+    """Claim the job, fetch, store. `resuming`: an earlier try of this task lost the database, and
+    may have left the job running under this task's id. Raises DATABASE_ERRORS if the database
+    goes away (the task retries)."""
+    job = fetch_job_claim(
+        job_id=job_id, task_id=task_id, redelivered=redelivered, resuming=resuming
+    )
     if job is None:
         log.info(
             "Fetch job %s is not waiting for a run (done, or held by another); skipped.", job_id
@@ -77,6 +100,8 @@ def fetch_job_run(job_id: int, *, task_id: str = "", redelivered: bool = False) 
                 f"Took longer than {settings.FACTCHECK_TASK_SOFT_TIME_LIMIT} s.", permanent=False
             ),
         )
+    except DATABASE_ERRORS:
+        raise  # the database went away: the task retries (workers.tasks), the job resumes
     except Exception as error:
         # A bug, not a service failure: record it on the job rather than leave it running.
         log.exception("Fetch job %s (%s) crashed", job.pk, job.provider)

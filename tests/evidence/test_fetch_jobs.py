@@ -66,6 +66,15 @@ def test_a_job_running_past_the_hard_time_limit_may_be_taken_over(settings) -> N
     assert fetch_job_claim(job_id=job.pk, task_id="t2") is not None
 
 
+def test_a_task_that_lost_the_database_resumes_the_job_it_held() -> None:
+    job = queued_job()
+    fetch_job_claim(job_id=job.pk, task_id="task-1")  # then the database went away
+    assert fetch_job_claim(job_id=job.pk, task_id="task-2", resuming=True) is None
+    resumed = fetch_job_claim(job_id=job.pk, task_id="task-1", resuming=True)
+    assert resumed is not None
+    assert (resumed.status, resumed.attempts, resumed.task_id) == (FetchStatus.RUNNING, 2, "task-1")
+
+
 @pytest.mark.parametrize("status", [FetchStatus.SUCCEEDED, FetchStatus.FAILED, FetchStatus.SKIPPED])
 def test_a_finished_job_is_never_claimed_again(status: str) -> None:
     job = queued_job()
