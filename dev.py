@@ -180,6 +180,8 @@ def up(args: argparse.Namespace) -> None:
             "-A",
             "factcheck",
             "worker",
+            "-Q",
+            "celery,maintenance",
             "--beat",
             "-l",
             "info",

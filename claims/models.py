@@ -256,6 +256,8 @@ class EventAction(models.TextChoices):
     EVIDENCE_ASSESSED = "evidence_assessed", "Evidence assessed"
     FETCH_QUEUED = "fetch_queued", "Evidence fetch queued"
     FETCH_COMPLETED = "fetch_completed", "Evidence fetch completed"
+    FETCH_FAILED = "fetch_failed", "Evidence fetch failed"
+    FETCH_SKIPPED = "fetch_skipped", "Evidence fetch skipped"
 
 
 class AppendOnlyError(Exception):

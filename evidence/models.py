@@ -132,6 +132,12 @@ class FetchJob(models.Model):
     last_error = models.TextField(blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     queued_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a message for it was last sent to the workers."
+    )
+    resends = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the requeue sweep sent it again."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     items_found = models.PositiveIntegerField(default=0)

@@ -312,21 +312,29 @@ def evidence_urls(ticket_id: int) -> list[str]:
 # queued --claim--> running --finish--> succeeded
 #                          --retry---> queued (queued_at = when it is due again)
 #                          --fail----> failed
+#                          --(any of the three, the ticket decided meanwhile)--> skipped
 # A job is held by the run that claimed it: `attempts` is that run's number. A run that lost its job
 # (the worker was presumed dead and the task redelivered) finds the attempt changed and writes
-# nothing.
+# nothing. A run whose ticket reached a final state while it ran stores nothing either: the
+# decided ticket's evidence is what its verdict rests on. Each ending is one short transaction that
+# locks the job and its ticket, so a transition cannot slip in between the check and the write.
 
 
-def fetch_job_claim(*, job_id: int, task_id: str, redelivered: bool = False) -> FetchJob | None:
+def fetch_job_claim(
+    *, job_id: int, task_id: str, redelivered: bool = False, resuming: bool = False
+) -> FetchJob | None:
     """Take a job for one run, with a conditional UPDATE (never read-then-write), and count the
     attempt. A queued job may be taken; a running one only when its message was redelivered (the
-    worker that had it died) or when it has been running longer than the hard time limit allows.
+    worker that had it died), when it has been running longer than the hard time limit allows, or
+    when `resuming` and this very task holds it (an earlier try of the task lost the database).
     Returns the job with its ticket and claim, or None when there is nothing to do."""
     now = timezone.now()
     claimable = Q(status=FetchStatus.QUEUED) | Q(
         status=FetchStatus.RUNNING,
         started_at__lt=now - timedelta(seconds=settings.FACTCHECK_TASK_TIME_LIMIT),
     )
+    if resuming and task_id:
+        claimable |= Q(status=FetchStatus.RUNNING, task_id=task_id[:64])
     if redelivered:
         claimable |= Q(status=FetchStatus.RUNNING)
     taken = FetchJob.objects.filter(claimable, pk=job_id).update(
@@ -342,7 +350,9 @@ def fetch_job_claim(*, job_id: int, task_id: str, redelivered: bool = False) -> 
 
 
 def _held(job: FetchJob) -> FetchJob | None:
-    """The job, locked, if the run that claimed it as `job.attempts` still holds it."""
+    """The job and its ticket, both locked, if the run that claimed it as `job.attempts` still
+    holds it. (A transition locks the ticket too, so the ticket's state cannot change until the
+    caller's transaction ends.)"""
     return (
         FetchJob.objects.select_for_update()
         .select_related("ticket")
@@ -351,17 +361,55 @@ def _held(job: FetchJob) -> FetchJob | None:
     )
 
 
+def _decided_reason(ticket: Ticket) -> str:
+    return (
+        f"Skipped: the ticket was decided ({ticket.get_state_display()}) before the fetch could "
+        "store anything; its evidence is what the verdict rests on. Reopen it to fetch again."
+    )
+
+
+def _skip_if_decided(current: FetchJob) -> bool:
+    """Inside a run's locked transaction: if the job's ticket is in a final state, close the job as
+    skipped with the reason and say so on the ticket, storing nothing. True if it did."""
+    if not current.ticket.is_final:
+        return False
+    current.status = FetchStatus.SKIPPED
+    current.finished_at = timezone.now()
+    current.last_error = _decided_reason(current.ticket)
+    current.save(update_fields=["status", "finished_at", "last_error"])
+    event_record(
+        ticket=current.ticket,
+        action=EventAction.FETCH_SKIPPED,
+        worker=current.provider,
+        note=f"{current.get_provider_display()}: {current.last_error}",
+    )
+    return True
+
+
+def fetch_job_skip_if_decided(*, job: FetchJob) -> FetchJob | None:
+    """Before a run's network I/O: close the job as skipped if its ticket is already decided (a
+    sweep or a late redelivery sent it). Returns the skipped job, or None if the run may go on
+    (or lost the job)."""
+    with transaction.atomic():
+        current = _held(job)
+        if current is None or not _skip_if_decided(current):
+            return None
+    return current
+
+
 def _duration(job: FetchJob, now: datetime) -> str:
     return f"{(now - job.started_at).total_seconds():.1f} s" if job.started_at else "?"
 
 
 def fetch_job_finish(*, job: FetchJob, candidates: Sequence[Candidate]) -> FetchJob | None:
     """Store what a run found and close its job as succeeded, in one transaction, with one
-    TicketEvent summing it up. The ticket's state is not touched. None if the run lost the job."""
+    TicketEvent summing it up. The ticket's state is not touched. If the ticket was decided while
+    the run was under way, nothing is stored and the job is closed as skipped. None if the run lost
+    the job."""
     with transaction.atomic():
         current = _held(job)
-        if current is None:
-            return None
+        if current is None or _skip_if_decided(current):
+            return current
         ids = {c.external_id[:500] for c in candidates}
         known = set(
             Evidence.objects.filter(
@@ -389,29 +437,33 @@ def fetch_job_finish(*, job: FetchJob, candidates: Sequence[Candidate]) -> Fetch
     return current
 
 
-def fetch_job_retry(*, job: FetchJob, error: str, retry_at: datetime) -> bool:
+def fetch_job_retry(*, job: FetchJob, error: str, retry_at: datetime) -> FetchJob | None:
     """Put a job back in the queue after a transient failure. `queued_at` becomes the time it is due,
-    so the requeue sweep leaves it alone until then. False if the run lost the job."""
-    return bool(
-        FetchJob.objects.filter(
-            pk=job.pk, status=FetchStatus.RUNNING, attempts=job.attempts
-        ).update(
-            status=FetchStatus.QUEUED,
-            queued_at=retry_at,
-            last_error=(
-                f"Attempt {job.attempts} failed: {error} "
-                f"Next attempt at {retry_at:%Y-%m-%d %H:%M:%S} UTC."
-            ),
+    so the requeue sweep leaves it alone until then. A decided ticket gets no retry: the job is
+    closed as skipped instead (check the returned job's status). None if the run lost the job."""
+    with transaction.atomic():
+        current = _held(job)
+        if current is None or _skip_if_decided(current):
+            return current
+        current.status = FetchStatus.QUEUED
+        current.queued_at = retry_at
+        # The task sends its retry now, due at retry_at: the sweep counts the wait from then.
+        current.sent_at = retry_at
+        current.last_error = (
+            f"Attempt {current.attempts} failed: {error} "
+            f"Next attempt at {retry_at:%Y-%m-%d %H:%M:%S} UTC."
         )
-    )
+        current.save(update_fields=["status", "queued_at", "sent_at", "last_error"])
+    return current
 
 
 def fetch_job_fail(*, job: FetchJob, error: str) -> FetchJob | None:
-    """Close a job as failed and say so on the ticket. None if the run lost the job."""
+    """Close a job as failed and say so on the ticket (closed as skipped instead if the ticket was
+    decided meanwhile). None if the run lost the job."""
     with transaction.atomic():
         current = _held(job)
-        if current is None:
-            return None
+        if current is None or _skip_if_decided(current):
+            return current
         now = timezone.now()
         current.status = FetchStatus.FAILED
         current.finished_at = now
@@ -419,7 +471,7 @@ def fetch_job_fail(*, job: FetchJob, error: str) -> FetchJob | None:
         current.save(update_fields=["status", "finished_at", "last_error"])
         event_record(
             ticket=current.ticket,
-            action=EventAction.FETCH_COMPLETED,
+            action=EventAction.FETCH_FAILED,
             worker=current.provider,
             note=(
                 f"{current.get_provider_display()}: failed after {current.attempts} "
@@ -429,29 +481,79 @@ def fetch_job_fail(*, job: FetchJob, error: str) -> FetchJob | None:
     return current
 
 
+def _resend_due(now: datetime, first: timedelta, longest: timedelta) -> Q:
+    """Sent jobs whose wait since their last send is over: `first` after the first send, doubling
+    with every re-send, up to `longest`."""
+    due = Q()
+    resends, wait = 0, first
+    while wait < longest:
+        due |= Q(resends=resends, sent_at__lt=now - wait)
+        resends, wait = resends + 1, wait * 2
+    return due | Q(resends__gte=resends, sent_at__lt=now - longest)
+
+
 def fetch_jobs_requeue_stale(
-    *, queued_for: timedelta, running_for: timedelta, limit: int = 500
+    *,
+    queued_for: timedelta,
+    running_for: timedelta,
+    resend_longest: timedelta | None = None,
+    queue_busy: bool = False,
+    limit: int = 500,
 ) -> list[int]:
-    """Jobs that should be running and are not: queued longer than `queued_for` (never sent, the
-    broker was down; or their message was lost), or running longer than `running_for` (their worker
-    died and no redelivery came). They are marked queued again as of now, so that the next sweep
-    leaves them alone for another `queued_for`. Returns their ids, for sending."""
+    """Jobs that should be running and are not, marked queued again as of now, for sending:
+
+    - queued longer than `queued_for` and never sent (the broker was down);
+    - queued and sent, but not taken: their message may have been lost. A message waits its turn
+      in a busy queue, so these are sent again only when the queue is not busy (`queue_busy`:
+      messages are waiting for a free worker) and after a wait that grows with each re-send:
+      `queued_for`, twice that, four times... up to `resend_longest`;
+    - running longer than `running_for` (their worker died and no redelivery came).
+
+    Jobs whose ticket is decided are closed as skipped instead: nobody wants their work any more.
+    Returns the ids to send."""
+    from claims.workflow import FINAL_STATES
+
     now = timezone.now()
+    due = Q(status=FetchStatus.QUEUED, queued_at__lt=now - queued_for)
+    stale = due & Q(sent_at__isnull=True)
+    if not queue_busy:
+        stale |= due & _resend_due(now, queued_for, max(queued_for, resend_longest or queued_for))
+    stale |= Q(status=FetchStatus.RUNNING, started_at__lt=now - running_for)
     with transaction.atomic():
-        ids = list(
-            FetchJob.objects.select_for_update(skip_locked=True)
-            .filter(
-                Q(status=FetchStatus.QUEUED, queued_at__lt=now - queued_for)
-                | Q(status=FetchStatus.RUNNING, started_at__lt=now - running_for)
-            )
+        found = list(
+            FetchJob.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(stale)
             .order_by("queued_at")
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", "ticket__state")[:limit]
         )
+        ids = [pk for pk, state in found if state not in FINAL_STATES]
         if ids:
             FetchJob.objects.filter(pk__in=ids).update(
-                status=FetchStatus.QUEUED, queued_at=now, task_id=""
+                status=FetchStatus.QUEUED, queued_at=now, task_id="", resends=F("resends") + 1
             )
+        _skip_decided([pk for pk, state in found if state in FINAL_STATES])
     return ids
+
+
+def _skip_decided(job_ids: list[int]) -> None:
+    """Close these jobs, whose tickets are decided, as skipped, with one event each."""
+    jobs = list(FetchJob.objects.filter(pk__in=job_ids).select_related("ticket"))
+    for job in jobs:
+        job.status = FetchStatus.SKIPPED
+        job.finished_at = timezone.now()
+        job.last_error = _decided_reason(job.ticket)
+    FetchJob.objects.bulk_update(jobs, ["status", "finished_at", "last_error"])
+    TicketEvent.objects.bulk_create(
+        [
+            event_build(
+                ticket=job.ticket,
+                action=EventAction.FETCH_SKIPPED,
+                worker=job.provider,
+                note=f"{job.get_provider_display()}: {job.last_error}",
+            )
+            for job in jobs
+        ]
+    )
 
 
 def fetch_jobs_recheck(*, provider: str) -> int:

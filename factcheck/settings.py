@@ -296,9 +296,22 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# A queued FetchJob older than this with no worker on it is queued again by beat.
+# A queued FetchJob older than this with no worker on it is sent again by beat: at once if it was
+# never sent; if it was, only while the fetch queue is not busy, and after a wait that doubles
+# with every re-send up to FACTCHECK_REQUEUE_BACKOFF_MAX_SECONDS.
 FACTCHECK_REQUEUE_AFTER_SECONDS = _positive_int("FACTCHECK_REQUEUE_AFTER_SECONDS", 60)
+FACTCHECK_REQUEUE_BACKOFF_MAX_SECONDS = _positive_int("FACTCHECK_REQUEUE_BACKOFF_MAX_SECONDS", 1800)
 FACTCHECK_REQUEUE_INTERVAL_SECONDS = _positive_int("FACTCHECK_REQUEUE_INTERVAL_SECONDS", 30)
+# A job running this long has lost its worker (no run outlives the hard time limit): beat sends it
+# again. This bounds how long a killed worker's job sits `running`, plus one sweep interval.
+FACTCHECK_REQUEUE_RUNNING_AFTER_SECONDS = _positive_int(
+    "FACTCHECK_REQUEUE_RUNNING_AFTER_SECONDS", FACTCHECK_TASK_TIME_LIMIT + 90
+)
+if FACTCHECK_REQUEUE_RUNNING_AFTER_SECONDS <= FACTCHECK_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "FACTCHECK_REQUEUE_RUNNING_AFTER_SECONDS must be longer than FACTCHECK_TASK_TIME_LIMIT, "
+        "or a job still running is sent to a second worker."
+    )
 # Hour of the day (UTC) at which open tickets' satellite scenes are searched again.
 FACTCHECK_SATELLITE_RECHECK_HOUR = env.int("FACTCHECK_SATELLITE_RECHECK_HOUR", default=3)
 if not 0 <= FACTCHECK_SATELLITE_RECHECK_HOUR <= 23:
@@ -314,6 +327,14 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat's maintenance tasks have a queue of their own, so that no backlog of fetches delays them
+# (a sweep queued behind the backlog it should repair comes too late). Every worker consumes both:
+# celery -A factcheck worker -Q celery,maintenance
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+FACTCHECK_MAINTENANCE_QUEUE = "maintenance"
+CELERY_TASK_ROUTES = {
+    entry["task"]: {"queue": FACTCHECK_MAINTENANCE_QUEUE} for entry in CELERY_BEAT_SCHEDULE.values()
+}
 
 # --- Evidence providers ---------------------------------------------------------------------------
 

@@ -1,30 +1,38 @@
 """Sending fetch jobs to the broker. Never raises: if the broker is down the jobs stay queued in the
-database and beat's `requeue_stale_jobs` sends them once the broker answers again."""
+database and beat's `requeue_stale_jobs` sends them once the broker answers again. Every send is
+recorded on the job (`sent_at`), so that the sweep can tell a job never sent from one whose
+message is most likely still waiting in the queue."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
 
+from django.utils import timezone
 from kombu.exceptions import KombuError, OperationalError
 
 from evidence.models import FetchJob, FetchStatus
 
 log = logging.getLogger(__name__)
 
+BROKER_ERRORS = (OperationalError, KombuError, OSError)
+
 
 def enqueue_fetch_jobs(job_ids: Iterable[int]) -> int:
-    """Publish one task per job; record the task id on the job. Returns how many were sent."""
+    """Publish one task per job; record the task id and the time on the job. Returns how many were
+    sent."""
     from workers.tasks import run_fetch_job
 
     sent = 0
     for job_id in job_ids:
         try:
             result = run_fetch_job.apply_async(args=(job_id,), retry=False)
-        except (OperationalError, KombuError, OSError) as error:
+        except BROKER_ERRORS as error:
             log.warning("Broker unavailable, fetch job %s stays queued: %s", job_id, error)
             return sent
-        FetchJob.objects.filter(pk=job_id, status=FetchStatus.QUEUED).update(task_id=result.id)
+        FetchJob.objects.filter(pk=job_id, status=FetchStatus.QUEUED).update(
+            task_id=result.id, sent_at=timezone.now()
+        )
         sent += 1
     return sent
 
@@ -39,7 +47,29 @@ def enqueue_fetch_fan_out(job_ids: list[int]) -> int:
         return enqueue_fetch_jobs(job_ids)
     try:
         fan_out_fetch_jobs.apply_async(args=(list(job_ids),), retry=False)
-    except (OperationalError, KombuError, OSError) as error:
+    except BROKER_ERRORS as error:
         log.warning("Broker unavailable, fetch jobs %s stay queued: %s", job_ids, error)
         return 0
+    # Sent, inside the fan-out message: the sweep must not take them for never sent while that
+    # message waits in a busy queue.
+    FetchJob.objects.filter(pk__in=job_ids, status=FetchStatus.QUEUED).update(
+        sent_at=timezone.now()
+    )
     return len(job_ids)
+
+
+def fetch_messages_waiting() -> int | None:
+    """How many messages wait in the fetch queue for a free worker, or None if the broker does not
+    answer. (A passive declare is refused for an empty Redis queue, so this declares it: that
+    creates nothing on Redis or the filesystem broker.)"""
+    from factcheck.celery import app
+
+    try:
+        with app.connection_for_read() as connection:
+            declared = connection.default_channel.queue_declare(
+                queue=app.conf.task_default_queue, passive=False
+            )
+    except BROKER_ERRORS as error:
+        log.warning("Broker unavailable, cannot tell how busy the fetch queue is: %s", error)
+        return None
+    return int(declared.message_count)

@@ -13,9 +13,10 @@ from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from evidence.models import FetchJob
+from evidence.models import FetchJob, FetchStatus
 from evidence.providers import registry
 from evidence.providers.errors import ProviderError
 from evidence.services import (
@@ -24,10 +25,13 @@ from evidence.services import (
     fetch_job_fail,
     fetch_job_finish,
     fetch_job_retry,
+    fetch_job_skip_if_decided,
 )
 from workers.http import HttpClient
 
 log = logging.getLogger(__name__)
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,28 @@ def retry_delay(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def fetch_job_run(job_id: int, *, task_id: str = "", redelivered: bool = False) -> Outcome:
-    job = fetch_job_claim(job_id=job_id, task_id=task_id, redelivered=redelivered)
+# A task that loses the database tries again after 1, 2, 4... up to DATABASE_RETRY_MAX_DELAY
+# seconds (with jitter), DATABASE_RETRIES times (about half an hour), then leaves its job to the
+# requeue sweep.
+DATABASE_RETRY_MAX_DELAY = 60.0
+DATABASE_RETRIES = 40
+
+
+def database_retry_delay(retries: int) -> float:
+    """Backoff for a task whose database went away, by how many times it was retried already."""
+    ceiling = min(DATABASE_RETRY_MAX_DELAY, 2.0 ** min(retries, 16))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def fetch_job_run(
+    job_id: int, *, task_id: str = "", redelivered: bool = False, resuming: bool = False
+) -> Outcome:
+    """Claim the job, fetch, store. `resuming`: an earlier try of this task lost the database, and
+    may have left the job running under this task's id. Raises DATABASE_ERRORS if the database
+    goes away (the task retries)."""
+    job = fetch_job_claim(
+        job_id=job_id, task_id=task_id, redelivered=redelivered, resuming=resuming
+    )
     if job is None:
         log.info(
             "Fetch job %s is not waiting for a run (done, or held by another); skipped.", job_id
@@ -60,8 +84,11 @@ def fetch_job_run(job_id: int, *, task_id: str = "", redelivered: bool = False) 
         return Outcome("not-claimed")
     if job.attempts > max_attempts():
         # Only redeliveries get here: each one killed its worker. Stop the loop.
-        fetch_job_fail(job=job, error="Gave up: the worker running it was lost every time.")
-        return Outcome("failed")
+        return _closed(
+            fetch_job_fail(job=job, error="Gave up: the worker running it was lost every time.")
+        )
+    if fetch_job_skip_if_decided(job=job):
+        return Outcome(str(FetchStatus.SKIPPED))
     try:
         candidates = _fetch(job)
     except ProviderError as error:
@@ -73,13 +100,21 @@ def fetch_job_run(job_id: int, *, task_id: str = "", redelivered: bool = False) 
                 f"Took longer than {settings.FACTCHECK_TASK_SOFT_TIME_LIMIT} s.", permanent=False
             ),
         )
+    except DATABASE_ERRORS:
+        raise  # the database went away: the task retries (workers.tasks), the job resumes
     except Exception as error:
         # A bug, not a service failure: record it on the job rather than leave it running.
         log.exception("Fetch job %s (%s) crashed", job.pk, job.provider)
-        fetch_job_fail(job=job, error=f"Internal error: {type(error).__name__}: {error}")
-        return Outcome("failed")
-    finished = fetch_job_finish(job=job, candidates=candidates)
-    return Outcome("succeeded" if finished else "lost")
+        return _closed(
+            fetch_job_fail(job=job, error=f"Internal error: {type(error).__name__}: {error}")
+        )
+    return _closed(fetch_job_finish(job=job, candidates=candidates))
+
+
+def _closed(job: FetchJob | None) -> Outcome:
+    """The outcome of a run that ended its job (succeeded, failed, or skipped: the ticket was
+    decided meanwhile), or lost it to another run."""
+    return Outcome(str(job.status) if job is not None else "lost")
 
 
 def _fetch(job: FetchJob) -> list:
@@ -92,12 +127,12 @@ def _fetch(job: FetchJob) -> list:
 def _after_failure(job: FetchJob, error: ProviderError) -> Outcome:
     if error.permanent or job.attempts >= max_attempts():
         log.warning("Fetch job %s (%s) failed: %s", job.pk, job.provider, error.message)
-        fetch_job_fail(job=job, error=error.message)
-        return Outcome("failed")
+        return _closed(fetch_job_fail(job=job, error=error.message))
     delay = retry_delay(job.attempts)
     retry_at = timezone.now() + timedelta(seconds=delay)
-    if not fetch_job_retry(job=job, error=error.message, retry_at=retry_at):
-        return Outcome("lost")
+    queued = fetch_job_retry(job=job, error=error.message, retry_at=retry_at)
+    if queued is None or queued.status != FetchStatus.QUEUED:
+        return _closed(queued)
     log.info(
         "Fetch job %s (%s) attempt %d failed (%s); retrying in %.0f s",
         job.pk,

@@ -15,8 +15,13 @@ from django.conf import settings
 
 from evidence.models import Provider
 from evidence.services import fetch_jobs_recheck, fetch_jobs_requeue_stale
-from workers.dispatch import enqueue_fetch_jobs
-from workers.runner import fetch_job_run
+from workers.dispatch import enqueue_fetch_jobs, fetch_messages_waiting
+from workers.runner import (
+    DATABASE_ERRORS,
+    DATABASE_RETRIES,
+    database_retry_delay,
+    fetch_job_run,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +33,17 @@ log = logging.getLogger(__name__)
     reject_on_worker_lost=True,
     max_retries=None,  # the job's own attempt count decides (workers.runner.max_attempts)
 )
-def run_fetch_job(self: Task, job_id: int) -> str:
+def run_fetch_job(self: Task, job_id: int, resuming: bool = False) -> str:
     delivery = self.request.delivery_info or {}
-    outcome = fetch_job_run(
-        job_id,
-        task_id=self.request.id or "",
-        redelivered=bool(delivery.get("redelivered")),
-    )
+    try:
+        outcome = fetch_job_run(
+            job_id,
+            task_id=self.request.id or "",
+            redelivered=bool(delivery.get("redelivered")),
+            resuming=resuming,
+        )
+    except DATABASE_ERRORS as error:
+        raise _retry_without_database(self, error, kwargs={"resuming": True}) from error
     if outcome.retry_in is not None:
         # If this publish fails, the job stays queued and the requeue sweep sends it later.
         raise self.retry(countdown=outcome.retry_in)
@@ -42,19 +51,49 @@ def run_fetch_job(self: Task, job_id: int) -> str:
 
 
 @shared_task(
-    name="workers.fan_out_fetch_jobs", acks_late=True, reject_on_worker_lost=True, max_retries=0
+    bind=True,
+    name="workers.fan_out_fetch_jobs",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
 )
-def fan_out_fetch_jobs(job_ids: list[int]) -> int:
+def fan_out_fetch_jobs(self: Task, job_ids: list[int]) -> int:
     """One ticket's jobs, sent as one message when it opened: send one message per job. If this
     worker dies half-way the message is redelivered and every job sent again; a job runs once all
     the same (fetch_job_claim). Jobs not sent (the broker went away) stay queued for the sweep."""
-    return enqueue_fetch_jobs(job_ids)
+    try:
+        return enqueue_fetch_jobs(job_ids)
+    except DATABASE_ERRORS as error:
+        raise _retry_without_database(self, error) from error
+
+
+def _retry_without_database(
+    task: Task, error: Exception, kwargs: dict[str, object] | None = None
+) -> Exception:
+    """The database went away under a task: send it again with backoff rather than fail it (a
+    failed task is acknowledged, and its job would wait for the requeue sweep). A fetch job the
+    task had claimed is resumed by the retry, which carries the same task id (fetch_job_claim with
+    `resuming`)."""
+    delay = database_retry_delay(task.request.retries)
+    log.warning(
+        "%s[%s] lost the database (%s); retrying in %.1f s",
+        task.name,
+        task.request.id,
+        str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__,
+        delay,
+    )
+    return task.retry(
+        countdown=delay,
+        max_retries=DATABASE_RETRIES,
+        exc=error,
+        kwargs={**(task.request.kwargs or {}), **(kwargs or {})},
+    )
 
 
 @shared_task(name="workers.requeue_stale_jobs")
 def requeue_stale_jobs(older_than_seconds: int | None = None) -> int:
     """Send again the fetch jobs nobody is working on (see fetch_jobs_requeue_stale). Beat runs it
-    every FACTCHECK_REQUEUE_INTERVAL_SECONDS."""
+    every FACTCHECK_REQUEUE_INTERVAL_SECONDS, on the maintenance queue."""
     queued_for = timedelta(
         seconds=(
             settings.FACTCHECK_REQUEUE_AFTER_SECONDS
@@ -62,15 +101,21 @@ def requeue_stale_jobs(older_than_seconds: int | None = None) -> int:
             else older_than_seconds
         )
     )
-    # Past the hard time limit plus the visibility timeout, a running job's worker is gone and
-    # the broker has had its chance to redeliver.
-    running_for = timedelta(
-        seconds=settings.FACTCHECK_TASK_TIME_LIMIT + settings.CELERY_VISIBILITY_TIMEOUT
+    waiting = fetch_messages_waiting()
+    ids = fetch_jobs_requeue_stale(
+        queued_for=queued_for,
+        running_for=timedelta(seconds=settings.FACTCHECK_REQUEUE_RUNNING_AFTER_SECONDS),
+        resend_longest=timedelta(seconds=settings.FACTCHECK_REQUEUE_BACKOFF_MAX_SECONDS),
+        queue_busy=bool(waiting),
     )
-    ids = fetch_jobs_requeue_stale(queued_for=queued_for, running_for=running_for)
     sent = enqueue_fetch_jobs(ids) if ids else 0
     if ids:
-        log.info("Requeued %d stale fetch jobs, sent %d", len(ids), sent)
+        log.info(
+            "Requeued %d stale fetch jobs, sent %d (%s messages were waiting)",
+            len(ids),
+            sent,
+            waiting,
+        )
     return sent
 
 

@@ -10,6 +10,7 @@ Django and the gunicorn worker's own errors all build their bodies with `error_b
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,7 @@ from factcheck.errors import (
     StaleVersion,
     TransitionNotAllowed,
 )
+from factcheck.http.database import database_lost, database_unavailable
 from factcheck.http.shape import error_body
 
 API_PATH_PREFIXES = ("/api/", "/healthz")
@@ -125,7 +127,10 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Django's handler500: any 5xx is a bug, but the client still gets the error shape."""
+    """Django's handler500: any 5xx is a bug, but the client still gets the error shape. A lost
+    database is an outage, not a bug: 503 with Retry-After (factcheck.http.database)."""
+    if database_lost(sys.exc_info()[1]):
+        return database_unavailable(request)
     if is_api_path(request.path):
         return json_error(500, "server_error", DEFAULT_MESSAGES[500])
     return defaults.server_error(request)

@@ -66,6 +66,15 @@ def test_a_job_running_past_the_hard_time_limit_may_be_taken_over(settings) -> N
     assert fetch_job_claim(job_id=job.pk, task_id="t2") is not None
 
 
+def test_a_task_that_lost_the_database_resumes_the_job_it_held() -> None:
+    job = queued_job()
+    fetch_job_claim(job_id=job.pk, task_id="task-1")  # then the database went away
+    assert fetch_job_claim(job_id=job.pk, task_id="task-2", resuming=True) is None
+    resumed = fetch_job_claim(job_id=job.pk, task_id="task-1", resuming=True)
+    assert resumed is not None
+    assert (resumed.status, resumed.attempts, resumed.task_id) == (FetchStatus.RUNNING, 2, "task-1")
+
+
 @pytest.mark.parametrize("status", [FetchStatus.SUCCEEDED, FetchStatus.FAILED, FetchStatus.SKIPPED])
 def test_a_finished_job_is_never_claimed_again(status: str) -> None:
     job = queued_job()
@@ -148,7 +157,69 @@ def test_a_failed_job_says_why_on_the_job_and_the_ticket() -> None:
         FetchStatus.FAILED,
         "Attempt 1 failed: Invalid MAP_KEY.",
     )
-    assert "failed after 1 attempt: Invalid MAP_KEY." in completed_events(job.ticket)[0].note
+    (event,) = job.ticket.events.filter(action=EventAction.FETCH_FAILED)
+    assert "failed after 1 attempt: Invalid MAP_KEY." in event.note
+    assert event.get_action_display() == "Evidence fetch failed"
+    assert completed_events(job.ticket) == []
+
+
+def decide(ticket: Ticket) -> None:
+    Ticket.objects.filter(pk=ticket.pk).update(
+        state=State.DEBUNKED, verdict=State.DEBUNKED, decided_at=timezone.now()
+    )
+
+
+RUN_ENDINGS = {
+    "found evidence": lambda job: fetch_job_finish(job=job, candidates=scenes("A")),
+    "failed": lambda job: fetch_job_fail(job=job, error="HTTP 404."),
+    "failed, retry due": lambda job: fetch_job_retry(
+        job=job, error="HTTP 503.", retry_at=timezone.now()
+    ),
+}
+
+
+@pytest.mark.parametrize("ending", list(RUN_ENDINGS))
+def test_a_run_whose_ticket_was_decided_meanwhile_is_skipped_and_stores_nothing(
+    ending: str,
+) -> None:
+    job = fetch_job_claim(job_id=queued_job().pk, task_id="t")
+    assert job is not None
+    decide(job.ticket)  # while the provider was being asked
+
+    closed = RUN_ENDINGS[ending](job)
+
+    assert closed is not None
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (FetchStatus.SKIPPED, 1)
+    assert job.last_error.startswith("Skipped: the ticket was decided (Debunked)")
+    assert job.finished_at is not None
+    assert not Evidence.objects.filter(ticket_id=job.ticket_id).exists()
+    (event,) = job.ticket.events.all()
+    assert (event.action, event.get_action_display()) == (
+        EventAction.FETCH_SKIPPED,
+        "Evidence fetch skipped",
+    )
+    assert "decided" in event.note
+
+
+def test_the_requeue_sweep_closes_the_jobs_of_decided_tickets_instead_of_sending_them() -> None:
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    waiting = queued_job()
+    stuck = queued_job(provider=Provider.ARCHIVE, ticket=waiting.ticket)
+    FetchJob.objects.filter(pk=waiting.pk).update(queued_at=long_ago)
+    FetchJob.objects.filter(pk=stuck.pk).update(status=FetchStatus.RUNNING, started_at=long_ago)
+    decide(waiting.ticket)
+
+    ids = fetch_jobs_requeue_stale(
+        queued_for=dt.timedelta(minutes=1), running_for=dt.timedelta(hours=1)
+    )
+
+    assert ids == []
+    for job in (waiting, stuck):
+        job.refresh_from_db()
+        assert job.status == FetchStatus.SKIPPED
+        assert "decided" in job.last_error
+    assert waiting.ticket.events.filter(action=EventAction.FETCH_SKIPPED).count() == 2
 
 
 def test_the_requeue_sweep_picks_jobs_nobody_works_on() -> None:
@@ -175,6 +246,67 @@ def test_the_requeue_sweep_picks_jobs_nobody_works_on() -> None:
     never_sent.refresh_from_db()
     assert never_sent.queued_at > now - dt.timedelta(seconds=5)  # not picked again next sweep
     assert just_queued.pk not in ids
+
+
+def sent_job(provider: str, *, sent_ago: dt.timedelta, resends: int = 0) -> FetchJob:
+    long_ago = timezone.now() - dt.timedelta(hours=3)
+    job = queued_job(provider=provider)
+    FetchJob.objects.filter(pk=job.pk).update(
+        queued_at=long_ago, sent_at=timezone.now() - sent_ago, resends=resends
+    )
+    return job
+
+
+def sweep(**options: object) -> list[int]:
+    return fetch_jobs_requeue_stale(
+        queued_for=dt.timedelta(minutes=1),
+        running_for=dt.timedelta(hours=1),
+        resend_longest=dt.timedelta(minutes=30),
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_a_sent_job_is_sent_again_after_a_wait_that_doubles_with_each_resend() -> None:
+    minutes = dt.timedelta(minutes=1)
+    first_due = sent_job(Provider.ARCHIVE, sent_ago=1.5 * minutes)
+    second_not_due = sent_job(Provider.NEWS_COVERAGE, sent_ago=1.5 * minutes, resends=1)
+    second_due = sent_job(Provider.WEB_SOURCE, sent_ago=2.5 * minutes, resends=1)
+    fourth_not_due = sent_job(Provider.PRIOR_FACT_CHECKS, sent_ago=7 * minutes, resends=3)
+    capped_due = sent_job(Provider.SATELLITE_SCENES, sent_ago=31 * minutes, resends=12)
+
+    ids = sweep()
+
+    assert sorted(ids) == sorted([first_due.pk, second_due.pk, capped_due.pk])
+    assert second_not_due.pk not in ids and fourth_not_due.pk not in ids
+    first_due.refresh_from_db()
+    assert (first_due.resends, first_due.task_id) == (1, "")
+
+
+def test_a_busy_queue_holds_back_sent_jobs_but_not_those_never_sent() -> None:
+    """Messages waiting for a free worker: a sent job's message is most likely among them."""
+    waiting_in_queue = sent_job(Provider.ARCHIVE, sent_ago=dt.timedelta(minutes=10))
+    never_sent = queued_job(provider=Provider.NEWS_COVERAGE)
+    FetchJob.objects.filter(pk=never_sent.pk).update(
+        queued_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+
+    assert sweep(queue_busy=True) == [never_sent.pk]
+    assert sweep(queue_busy=False) == [waiting_in_queue.pk]
+
+
+def test_sending_a_job_records_when() -> None:
+    from workers.dispatch import enqueue_fetch_jobs
+    from workers.tasks import run_fetch_job
+
+    job = queued_job()
+    before = timezone.now()
+    try:
+        assert enqueue_fetch_jobs([job.pk]) == 1
+    finally:
+        run_fetch_job.app.control.purge()
+    job.refresh_from_db()
+    assert job.sent_at is not None and job.sent_at >= before
+    assert job.task_id
 
 
 def test_a_provider_without_its_key_is_skipped_with_the_reason(settings) -> None:  # type: ignore[no-untyped-def]

@@ -93,6 +93,9 @@ class Canned:
     sample: str = ""
     # Send no Content-Length and close the connection after the body (a streamed answer).
     no_length: bool = False
+    # Hold the answer until the test sets this event (bounded: at most 30 s), e.g. to change the
+    # database while a worker waits for the provider.
+    hold: threading.Event | None = None
 
 
 @dataclass(frozen=True)
@@ -435,6 +438,8 @@ class _Handler(BaseHTTPRequestHandler):
                 answer = Canned(400, f"The stub could not read this request: {error!r}")
         if answer.sample:
             answer.body = _sample(answer.sample, BASE=base)
+        if answer.hold is not None:
+            answer.hold.wait(timeout=30)
         delay = self.state.latency + answer.delay
         if delay:
             time.sleep(delay)

@@ -5,12 +5,16 @@ never a hang."""
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -54,7 +58,13 @@ def free_port() -> int:
 def purge_broker(url: str) -> None:
     """Forget the queues on this broker database (our own database number only)."""
     client = redis.Redis.from_url(url)
-    keys = ["celery", "unacked", "unacked_index", "unacked_mutex"]
+    keys = [
+        settings.CELERY_TASK_DEFAULT_QUEUE,
+        settings.FACTCHECK_MAINTENANCE_QUEUE,
+        "unacked",
+        "unacked_index",
+        "unacked_mutex",
+    ]
     keys += list(client.scan_iter(match="_kombu.binding.*"))
     client.delete(*keys)
 
@@ -117,6 +127,9 @@ def start_worker(
         str(concurrency),
         "-n",
         f"{name}@%h",
+        # The queues the README's worker command consumes: fetches, and beat's maintenance tasks.
+        "-Q",
+        f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.FACTCHECK_MAINTENANCE_QUEUE}",
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
@@ -184,3 +197,95 @@ def run_python(code: str, *, env: Mapping[str, str], timeout: float = 60) -> dic
     )
     assert done.returncode == 0, f"Process failed:\n{done.stdout}\n{done.stderr}"
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def task_deliveries(process: Process, task_name: str) -> int:
+    """How many messages of `task_name` this worker received (from its log)."""
+    pattern = re.compile(rf"Task {re.escape(task_name)}\[[^\]]+\] received")
+    return len(pattern.findall(process.log_path.read_text(errors="replace")))
+
+
+class PostgresServer:
+    """A PostgreSQL cluster of our own in a temporary folder, on a free port, which a test may stop
+    and start again. Run as the `postgres` user when this process is root (initdb refuses root).
+    `cleanup()` stops it and removes the folder."""
+
+    def __init__(self) -> None:
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        bin_dir = Path(found[-1]).parent if found else None
+        if bin_dir is None:
+            path = shutil.which("initdb")
+            assert path, "PostgreSQL's initdb is not installed (looked in /usr/lib/postgresql/)."
+            bin_dir = Path(path).parent
+        self._bin = bin_dir
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="factcheck-pg-"))
+        self.data = self.dir / "data"
+        self._as_user: list[str] = []
+        if os.geteuid() == 0:
+            self._as_user = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(self.dir, user="postgres")
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/factcheck"
+
+    def _run(self, *args: str, timeout: float = 120) -> None:
+        done = subprocess.run(
+            [*self._as_user, *args], capture_output=True, text=True, timeout=timeout, check=False
+        )
+        assert done.returncode == 0, f"{args[0]} failed:\n{done.stdout}\n{done.stderr}"
+
+    def create(self) -> None:
+        """initdb, start, and create the `factcheck` database."""
+        self._run(
+            str(self._bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        self.start()
+        self._run(
+            str(self._bin / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "factcheck",
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off"
+        self._run(
+            str(self._bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.dir / "postgres.log"),
+            "-w",
+            "start",
+        )
+
+    def stop(self) -> None:
+        """A fast shutdown: every client's connection is cut, as in a database restart."""
+        self._run(str(self._bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
+
+    def output(self) -> str:
+        log = self.dir / "postgres.log"
+        return log.read_text(errors="replace")[-4000:] if log.exists() else ""
+
+    def cleanup(self) -> None:
+        try:
+            if self.running():
+                self.stop()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)

@@ -47,3 +47,17 @@ def test_a_channel_whose_pools_were_dropped_makes_a_new_client(channel):
     channel._put("test-broker-queue", {"body": "2", "properties": {}})
     assert channel._shared_client is not first
     assert channel.client.llen("test-broker-queue") == 2
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("workers.requeue_stale_jobs", "maintenance"),
+        ("workers.recheck_satellite_scenes", "maintenance"),
+        ("workers.run_fetch_job", "celery"),
+        ("workers.fan_out_fetch_jobs", "celery"),
+    ],
+)
+def test_beat_tasks_have_a_queue_of_their_own(task, queue):
+    """No backlog of fetches delays the sweep that repairs it."""
+    assert app.amqp.router.route({}, task)["queue"].name == queue

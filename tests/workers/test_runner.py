@@ -3,13 +3,20 @@ backoff, permanent ones failed at once, attempts counted, the ticket's state lef
 
 from __future__ import annotations
 
-import pytest
+import threading
+from dataclasses import replace
 
-from claims.models import EventAction
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+
+from claims.models import EventAction, Ticket
+from claims.services import ticket_transition
 from claims.workflow import State
 from evidence.models import Evidence, FetchJob, FetchStatus, Provider
-from tests.factories import ClaimFactory, TicketFactory
+from tests.factories import ClaimFactory, TicketFactory, UserFactory
 from tests.stubs.server import Canned, StubServer
+from tests.workers.processes import wait_for
 from workers.runner import fetch_job_run, retry_delay
 from workers.tasks import run_fetch_job
 
@@ -79,7 +86,8 @@ def test_a_permanent_failure_fails_at_once(stub_settings: StubServer, settings) 
     assert (job.status, job.attempts) == (FetchStatus.FAILED, 1)
     assert "API key not valid" in job.last_error
     assert len(stub_settings.requests(prefix="/factchecktools/")) == 1
-    event = job.ticket.events.get(action=EventAction.FETCH_COMPLETED)
+    event = job.ticket.events.get(action=EventAction.FETCH_FAILED)
+    assert event.get_action_display() == "Evidence fetch failed"
     assert event.actor_label == "worker:prior_fact_checks"
     assert "failed after 1 attempt" in event.note
 
@@ -98,11 +106,83 @@ def test_retries_end_after_the_configured_attempts(stub_settings: StubServer, se
     assert job.last_error.startswith("Attempt 2 failed: HTTP 500")
 
 
-def test_a_ticket_decided_meanwhile_keeps_its_state(stub_settings: StubServer) -> None:
+def decide(ticket_id: int) -> None:
+    """The proposed verdict is approved: the ticket reaches a final state. (A superuser approves:
+    transactional tests flush the role groups that a migration created.)"""
+    submitter = UserFactory()
+    Ticket.objects.filter(pk=ticket_id).update(
+        state=State.IN_REVIEW,
+        proposed_verdict=State.INCONCLUSIVE,
+        rationale="The evidence that would settle it has not been produced.",
+        submitted_by=submitter,
+    )
+    ticket_transition(
+        ticket_id=ticket_id,
+        actor=User.objects.create_superuser(f"approver-{ticket_id}", "", "correct-horse-battery"),
+        action="approve",
+        version=Ticket.objects.get(pk=ticket_id).version,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Canned(200, sample="gdelt_artlist.json", content_type="application/json"),
+        Canned(503, "Service unavailable"),
+    ],
+    ids=["network call succeeded", "network call failed"],
+)
+def test_a_ticket_decided_meanwhile_keeps_its_state(
+    stub_settings: StubServer, settings, answer: Canned
+) -> None:  # type: ignore[no-untyped-def]
+    settings.FACTCHECK_HTTP_RETRIES = 0
+    provider_answers = threading.Event()
+    stub_settings.script(GDELT, replace(answer, hold=provider_answers))
     job = job_for(Provider.NEWS_COVERAGE, stub_settings)
-    fetch_job_run(job.pk)
-    job.ticket.refresh_from_db()
-    assert job.ticket.state == State.RESEARCHING
+    outcomes = []
+
+    def run() -> None:
+        try:
+            outcomes.append(fetch_job_run(job.pk, task_id="t1"))
+        finally:
+            connection.close()
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    try:
+        wait_for(lambda: stub_settings.requests(GDELT), timeout=30, what="the run to call GDELT")
+        decide(job.ticket_id)  # while the run waits for the provider's answer
+    finally:
+        provider_answers.set()
+        runner.join(timeout=60)
+
+    job.refresh_from_db()
+    assert [o.status for o in outcomes] == ["skipped"]
+    assert (job.status, job.attempts) == (FetchStatus.SKIPPED, 1)
+    assert "decided" in job.last_error
+    assert not Evidence.objects.filter(ticket_id=job.ticket_id).exists()
+    ticket = Ticket.objects.get(pk=job.ticket_id)
+    assert (ticket.state, ticket.verdict) == (State.INCONCLUSIVE, State.INCONCLUSIVE)
+    actions = list(ticket.events.order_by("pk").values_list("action", flat=True))
+    assert actions[-1] == EventAction.FETCH_SKIPPED
+    assert EventAction.FETCH_COMPLETED not in actions
+    assert len(stub_settings.requests(GDELT)) == 1  # no retry for a decided ticket
+
+
+def test_a_job_of_a_ticket_decided_before_it_ran_is_skipped_without_a_call(
+    stub_settings: StubServer,
+) -> None:
+    job = job_for(Provider.NEWS_COVERAGE, stub_settings)
+    decide(job.ticket_id)
+
+    outcome = fetch_job_run(job.pk, task_id="t1")
+
+    job.refresh_from_db()
+    assert outcome.status == "skipped"
+    assert job.status == FetchStatus.SKIPPED
+    assert stub_settings.requests(GDELT) == []
+    assert job.ticket.events.filter(action=EventAction.FETCH_SKIPPED).count() == 1
 
 
 def test_retry_delays_grow_with_the_attempt_and_stop_at_the_cap(settings) -> None:  # type: ignore[no-untyped-def]

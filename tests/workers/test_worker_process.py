@@ -8,26 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from claims.models import EventAction, Ticket
 from claims.services import ticket_open
 from claims.workflow import State
 from evidence.models import Evidence, FetchJob, FetchStatus, Kind, Provider
-from tests.stubs.fixtures import clear_rate_limits
-from tests.stubs.server import Canned, StubServer, provider_env
+from tests.stubs.server import Canned, StubServer
 from tests.workers.processes import (
     Process,
     RedisServer,
-    purge_broker,
     run_python,
-    shared_database_url,
     start_worker,
     wait_for,
 )
@@ -54,41 +48,6 @@ def seed_claim(stub: StubServer) -> dict:
         "event_start": dt.datetime(2025, 12, 28, 18, tzinfo=dt.UTC),
         "event_end": dt.datetime(2025, 12, 29, 6, tzinfo=dt.UTC),
     }
-
-
-@pytest.fixture
-def worker_env(stub_settings: StubServer, transactional_db: None) -> dict[str, str]:
-    """The workers' environment; this process's settings point at the stub too (stub_settings),
-    since opening a ticket decides here which providers are configured."""
-    stub = stub_settings
-    purge_broker(settings.CELERY_BROKER_URL)
-    clear_rate_limits()
-    return {
-        **os.environ,
-        **provider_env(stub.url),
-        "DATABASE_URL": shared_database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "REDIS_URL": settings.REDIS_URL,
-        "FACTCHECK_STAC_RATE": "100",
-        "FACTCHECK_FIRMS_RATE": "100",
-        "FACTCHECK_WAYBACK_RATE": "100",
-        "FACTCHECK_GDELT_RATE": "100",
-        "FACTCHECK_FACTCHECK_TOOLS_RATE": "100",
-        "FACTCHECK_WEB_SOURCE_RATE": "100",
-        "FACTCHECK_HTTP_BACKOFF_BASE": "0.05",
-        "FACTCHECK_TASK_RETRY_BACKOFF_BASE": "1",
-        "FACTCHECK_LOG_LEVEL": "INFO",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-@pytest.fixture
-def workers(tmp_path: Path) -> Iterator[list[Process]]:
-    """Workers started by a test; all stopped (before the database is flushed) at the end."""
-    started: list[Process] = []
-    yield started
-    for process in started:
-        process.stop()
 
 
 def jobs_done(ticket_id: int) -> list[FetchJob] | None:
