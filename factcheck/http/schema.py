@@ -73,10 +73,12 @@ ERROR_DESCRIPTIONS = {
     "429": "Too many requests for this token; see the Retry-After header.",
     "431": f"Too many request header fields (over {web_server.limit_request_fields}), or one "
     f"longer than {web_server.limit_request_field_size} bytes.",
+    "503": "The database cannot be reached for the moment (an outage, not a bug); try again after "
+    "the `Retry-After` header's seconds.",
 }
 # What the HTTP layer can answer to any request, whatever the operation (see
 # factcheck/http/gunicorn_worker.py and factcheck/gunicorn.py for the limits).
-EVERY_OPERATION_STATUSES = ("400", "406", "414", "417", "431")
+EVERY_OPERATION_STATUSES = ("400", "406", "414", "417", "431", "503")
 
 
 class ErrorSerializer(serializers.BaseSerializer):

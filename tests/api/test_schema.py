@@ -73,7 +73,10 @@ def test_every_error_response_uses_the_error_shape(schema):
 def test_what_the_http_layer_answers_is_documented_on_every_operation(schema):
     # gunicorn's own refusals (factcheck/http/gunicorn_worker.py) can answer any request.
     for path, method, operation in _operations(schema):
-        assert {"400", "406", "414", "417", "431"} <= set(operation["responses"]), (path, method)
+        assert {"400", "406", "414", "417", "431", "503"} <= set(operation["responses"]), (
+            path,
+            method,
+        )
 
 
 @pytest.mark.parametrize(
