@@ -18,7 +18,7 @@ from claims.models import Tag, Ticket, TicketEvent
 from claims.workflow import FINAL_STATES
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AbstractBaseUser, AbstractUser, AnonymousUser
 
     from evidence.models import Evidence, FetchJob
 
@@ -40,6 +40,30 @@ _TICKET_MATCHES = '"claims_ticket"."search_vector" @@ websearch_to_tsquery(%s::r
 
 def may_view_tickets(user: User) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.has_perm(VIEW_PERMISSION))
+
+
+def users_assignable() -> QuerySet[AbstractUser]:
+    """The people a ticket may be assigned to: active users who may research tickets (the
+    fact-checker and reviewer roles, the permission granted directly, or superusers). The API, the
+    admin and `ticket_update` all ask this."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from claims.workflow import RESEARCH_PERMISSION
+
+    app_label, codename = RESEARCH_PERMISSION.split(".")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__in=permission)
+            | Q(user_permissions__in=permission),
+            is_active=True,
+        )
+        .distinct()
+        .order_by("username")
+    )
 
 
 def tickets_visible(*, user: User) -> QuerySet[Ticket]:
