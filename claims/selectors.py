@@ -8,7 +8,7 @@ see is simply not found.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import BooleanField, Prefetch, Q, QuerySet
@@ -16,6 +16,7 @@ from django.db.models.expressions import RawSQL
 
 from claims.models import Tag, Ticket, TicketEvent
 from claims.workflow import FINAL_STATES
+from factcheck.patches import prefetched_set
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AbstractUser, AnonymousUser
@@ -109,21 +110,15 @@ def ticket_relations_loaded(
     """Give a ticket whose related rows are in hand (it was just made) the state that
     `ticket_detail_get` leaves it in: every relation the detail shows loaded, in the same order, so
     showing it runs no query."""
-    _loaded(ticket.claim, "tags", sorted(tags, key=lambda t: t.name))
-    _loaded(ticket, "events", sorted(events, key=lambda e: (e.at, e.pk)))
-    _loaded(
+    prefetched_set(ticket.claim, "tags", sorted(tags, key=lambda t: t.name))
+    prefetched_set(ticket, "events", sorted(events, key=lambda e: (e.at, e.pk)))
+    prefetched_set(
         ticket, "fetch_jobs", sorted(fetch_jobs, key=lambda j: (j.queued_at, j.pk), reverse=True)
     )
-    _loaded(ticket, "evidence", sorted(evidence, key=lambda e: (e.added_at, e.pk), reverse=True))
+    prefetched_set(
+        ticket, "evidence", sorted(evidence, key=lambda e: (e.added_at, e.pk), reverse=True)
+    )
     return ticket
-
-
-def _loaded(instance: Any, name: str, objects: list[Any]) -> None:
-    """What prefetch_related leaves behind: the relation's queryset, already evaluated."""
-    queryset = getattr(instance, name).get_queryset()
-    queryset._result_cache = objects
-    queryset._prefetch_done = True
-    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
 def ticket_get(*, user: User, ticket_id: int) -> Ticket:
