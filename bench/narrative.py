@@ -47,7 +47,7 @@ Opening a ticket (`POST /api/v1/tickets/`) went from 31 SQL statements and 6 bro
 - **`ticket_open` does less**: `full_clean(validate_constraints=False)` (Claim.clean() checks the
   same rules with field messages and the database enforces them; Django ran one query per check
   constraint); a new ticket's fetch jobs need no look-up of active jobs and no savepoint
-  (`evidence.services.fetch_jobs_open`); its two events go in with one INSERT (`event_build`).
+  (`evidence.services.fetch_jobs_queue(opening_events=...)`); its two events go in with one INSERT (`event_build`).
 - **One broker message per ticket**: opening a ticket publishes one `workers.fan_out_fetch_jobs`
   task, which a worker expands into one message per job (`workers.dispatch.enqueue_fetch_fan_out`);
   the per-job `task_id` updates moved to the worker with it. Jobs stay independent tasks.

@@ -79,7 +79,7 @@ def ticket_open(
     PermissionDenied; on any error nothing is written. The ticket comes back with its claim, tags,
     events and fetch jobs loaded: showing it needs no further query.
     """
-    from evidence.services import fetch_jobs_open
+    from evidence.services import fetch_jobs_queue
 
     if opened_by is not None and not opened_by.has_perm(OPEN_PERMISSION):
         raise PermissionDenied("Your role may not open tickets.")
@@ -109,11 +109,15 @@ def ticket_open(
             ticket = Ticket.objects.create(
                 claim=claim_obj, priority=priority, opened_by=opened_by, assignee=assignee
             )
-            opened = event_build(
-                ticket=ticket, action=EventAction.OPENED, actor=opened_by, to_state=ticket.state
+            events = [
+                event_build(
+                    ticket=ticket, action=EventAction.OPENED, actor=opened_by, to_state=ticket.state
+                )
+            ]
+            jobs = fetch_jobs_queue(
+                ticket=ticket, actor=opened_by, providers=providers, opening_events=events
             )
-            jobs, queued = fetch_jobs_open(ticket=ticket, actor=opened_by, providers=providers)
-            events = TicketEvent.objects.bulk_create([e for e in (opened, queued) if e])
+            TicketEvent.objects.bulk_create(events)
     except IntegrityError as error:
         raise InvalidInput(
             "The claim breaks a data rule.", field_errors={"claim": [str(error).splitlines()[0]]}
