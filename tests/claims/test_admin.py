@@ -159,12 +159,29 @@ def test_record_lists_render_for_each_role(users, role, changelist):
     assert response.context["cl"].result_count >= 1 or changelist == "claims_tag"
 
 
-def test_ticket_list_offers_no_delete_action(superuser):
-    make_ticket()
+def test_deleting_tickets_is_refused_even_when_posted(superuser):
+    ticket = make_ticket()
+    client = login(superuser)
+    changelist = reverse("admin:claims_ticket_changelist")
 
-    response = login(superuser).get(reverse("admin:claims_ticket_changelist"))
+    assert "delete_selected" not in client.get(changelist).content.decode()
+    client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [ticket.pk], "post": "yes"}
+    )
+    refused = client.post(reverse("admin:claims_ticket_delete", args=[ticket.pk]), {"post": "yes"})
 
-    assert "delete_selected" not in response.content.decode()
+    assert refused.status_code == 403
+    assert Ticket.objects.filter(pk=ticket.pk).exists()
+
+
+def test_the_admin_carries_the_publishers_name_and_view_site_leads_somewhere(reviewer, settings):
+    client = login(reviewer)
+    page = client.get(reverse("admin:index")).content.decode()
+
+    assert settings.FACTCHECK_PUBLISHER_NAME in page
+    assert "Django administration" not in page and "Django site admin" not in page
+    (view_site,) = re.findall(r'<a href="([^"]+)">View site</a>', page)
+    assert client.get(view_site).status_code == 200
 
 
 def test_staff_user_without_a_role_cannot_see_tickets(outsider):
