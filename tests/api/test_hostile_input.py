@@ -10,9 +10,8 @@ from django.test import override_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from claims.models import Ticket
-from tests.api.conftest import make_ticket
 from tests.api.test_tickets import CLAIM, error_of
-from tests.factories import UserFactory
+from tests.factories import TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +139,7 @@ def test_a_deeply_nested_body_is_a_400_not_a_crash(client_for, reporter):
 
 
 def test_unknown_fields_in_a_transition_are_refused(client_for, fact_checker):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     response = client_for(fact_checker).post(
         f"/api/v1/tickets/{ticket.pk}/transitions/",
         {"action": "start_research", "version": 1, "state": "corroborated"},
