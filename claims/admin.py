@@ -14,10 +14,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten, unquote
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied as AdminPermissionDenied
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.defaultfilters import truncatechars
@@ -387,16 +386,7 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     ) -> forms.ModelChoiceField | None:
         if db_field.name == "assignee":
             # Only people who can work a ticket are offered as its assignee.
-            kwargs["queryset"] = (
-                get_user_model()
-                .objects.filter(
-                    Q(is_superuser=True)
-                    | Q(groups__name__in=[workflow.Role.FACT_CHECKER, workflow.Role.REVIEWER]),
-                    is_active=True,
-                )
-                .distinct()
-                .order_by("username")
-            )
+            kwargs["queryset"] = selectors.users_assignable()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # -- saving through the services --

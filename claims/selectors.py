@@ -8,7 +8,7 @@ see is simply not found.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import BooleanField, Prefetch, Q, QuerySet
@@ -16,9 +16,10 @@ from django.db.models.expressions import RawSQL
 
 from claims.models import Tag, Ticket, TicketEvent
 from claims.workflow import FINAL_STATES
+from factcheck.patches import prefetched_set
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AbstractBaseUser, AbstractUser, AnonymousUser
 
     from evidence.models import Evidence, FetchJob
 
@@ -40,6 +41,30 @@ _TICKET_MATCHES = '"claims_ticket"."search_vector" @@ websearch_to_tsquery(%s::r
 
 def may_view_tickets(user: User) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.has_perm(VIEW_PERMISSION))
+
+
+def users_assignable() -> QuerySet[AbstractUser]:
+    """The people a ticket may be assigned to: active users who may research tickets (the
+    fact-checker and reviewer roles, the permission granted directly, or superusers). The API, the
+    admin and `ticket_update` all ask this."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from claims.workflow import RESEARCH_PERMISSION
+
+    app_label, codename = RESEARCH_PERMISSION.split(".")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__in=permission)
+            | Q(user_permissions__in=permission),
+            is_active=True,
+        )
+        .distinct()
+        .order_by("username")
+    )
 
 
 def tickets_visible(*, user: User) -> QuerySet[Ticket]:
@@ -85,21 +110,15 @@ def ticket_relations_loaded(
     """Give a ticket whose related rows are in hand (it was just made) the state that
     `ticket_detail_get` leaves it in: every relation the detail shows loaded, in the same order, so
     showing it runs no query."""
-    _loaded(ticket.claim, "tags", sorted(tags, key=lambda t: t.name))
-    _loaded(ticket, "events", sorted(events, key=lambda e: (e.at, e.pk)))
-    _loaded(
+    prefetched_set(ticket.claim, "tags", sorted(tags, key=lambda t: t.name))
+    prefetched_set(ticket, "events", sorted(events, key=lambda e: (e.at, e.pk)))
+    prefetched_set(
         ticket, "fetch_jobs", sorted(fetch_jobs, key=lambda j: (j.queued_at, j.pk), reverse=True)
     )
-    _loaded(ticket, "evidence", sorted(evidence, key=lambda e: (e.added_at, e.pk), reverse=True))
+    prefetched_set(
+        ticket, "evidence", sorted(evidence, key=lambda e: (e.added_at, e.pk), reverse=True)
+    )
     return ticket
-
-
-def _loaded(instance: Any, name: str, objects: list[Any]) -> None:
-    """What prefetch_related leaves behind: the relation's queryset, already evaluated."""
-    queryset = getattr(instance, name).get_queryset()
-    queryset._result_cache = objects
-    queryset._prefetch_done = True
-    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
 def ticket_get(*, user: User, ticket_id: int) -> Ticket:

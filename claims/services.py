@@ -15,7 +15,7 @@ from claims import workflow
 from claims.audit import event_build, event_record
 from claims.changes import ticket_changes, ticket_snapshot
 from claims.models import CLAIM_FIELDS, Claim, EventAction, Priority, Tag, Ticket, TicketEvent
-from claims.selectors import ticket_relations_loaded
+from claims.selectors import ticket_relations_loaded, users_assignable
 from factcheck.errors import InvalidInput, PermissionDenied, StaleVersion
 
 OPEN_PERMISSION = "claims.add_ticket"
@@ -64,7 +64,7 @@ def ticket_open(
     PermissionDenied; on any error nothing is written. The ticket comes back with its claim, tags,
     events and fetch jobs loaded: showing it needs no further query.
     """
-    from evidence.services import fetch_jobs_open
+    from evidence.services import fetch_jobs_queue
 
     if opened_by is not None and not opened_by.has_perm(OPEN_PERMISSION):
         raise PermissionDenied("Your role may not open tickets.")
@@ -94,11 +94,15 @@ def ticket_open(
             ticket = Ticket.objects.create(
                 claim=claim_obj, priority=priority, opened_by=opened_by, assignee=assignee
             )
-            opened = event_build(
-                ticket=ticket, action=EventAction.OPENED, actor=opened_by, to_state=ticket.state
+            events = [
+                event_build(
+                    ticket=ticket, action=EventAction.OPENED, actor=opened_by, to_state=ticket.state
+                )
+            ]
+            jobs = fetch_jobs_queue(
+                ticket=ticket, actor=opened_by, providers=providers, opening_events=events
             )
-            jobs, queued = fetch_jobs_open(ticket=ticket, actor=opened_by, providers=providers)
-            events = TicketEvent.objects.bulk_create([e for e in (opened, queued) if e])
+            TicketEvent.objects.bulk_create(events)
     except IntegrityError as error:
         raise InvalidInput(
             "The claim breaks a data rule.", field_errors={"claim": [str(error).splitlines()[0]]}
@@ -119,16 +123,12 @@ def ticket_transition(
     note: str = "",
 ) -> Ticket:
     """Take one workflow action, in one transaction: lock the row, check the version, apply the
-    transition, save with a conditional update on the version, append the audit event.
+    transition (claims.workflow.perform decides who may, from which state, with which input), save
+    the workflow's fields with a conditional update on the version, append the audit event.
 
     Raises PermissionDenied, StaleVersion, TransitionNotAllowed or InvalidInput; then nothing changed.
     """
-    workflow.check_role(actor, action)
-    inputs = {
-        name: value
-        for name, value in (("verdict", verdict), ("rationale", rationale), ("note", note))
-        if name in workflow.RULES[action].required_inputs or value
-    }
+    inputs = {"verdict": verdict, "rationale": rationale, "note": note}
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
         if ticket.version != version:
@@ -139,18 +139,12 @@ def ticket_transition(
         from_state = ticket.state
         before = ticket_snapshot(ticket)
         workflow.perform(ticket, actor=actor, action=action, inputs=inputs)
-        now = timezone.now()
+        saved = {
+            field.attname: getattr(ticket, field.attname)
+            for field in (Ticket._meta.get_field(name) for name in workflow.WORKFLOW_FIELDS)
+        }
         updated = Ticket.objects.filter(pk=ticket.pk, version=version).update(
-            state=ticket.state,
-            verdict=ticket.verdict,
-            proposed_verdict=ticket.proposed_verdict,
-            rationale=ticket.rationale,
-            assignee_id=ticket.assignee_id,
-            submitted_by_id=ticket.submitted_by_id,
-            decided_by_id=ticket.decided_by_id,
-            decided_at=ticket.decided_at,
-            version=F("version") + 1,
-            updated_at=now,
+            **saved, version=F("version") + 1, updated_at=timezone.now()
         )
         if updated != 1:
             raise StaleVersion("The ticket changed while this action was being taken.")
@@ -180,8 +174,9 @@ def ticket_update(
         raise PermissionDenied("Your role may not edit tickets.")
     if priority is not None and priority not in Priority.values:
         raise InvalidInput("Invalid priority.", field_errors={"priority": ["Unknown priority."]})
-    if isinstance(assignee, AbstractBaseUser) and not assignee.has_perm(
-        workflow.RESEARCH_PERMISSION
+    if (
+        isinstance(assignee, AbstractBaseUser)
+        and not users_assignable().filter(pk=assignee.pk).exists()
     ):
         raise InvalidInput(
             "This user cannot work on tickets.",

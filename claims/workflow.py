@@ -9,8 +9,15 @@
     request_changes    in_review         researching        reviewer                 a note
     approve            in_review         proposed verdict   reviewer                 not the submitter (while
                                                                                      FACTCHECK_REQUIRE_SECOND_
-                                                                                     REVIEWER is on)
+                                                                                     REVIEWER is on; superusers
+                                                                                     excepted)
     reopen             any final state   researching        reviewer                 a note
+
+Who may take an action is declared once, in `RULES` (a permission the roles' groups hold, the
+inputs it needs, a guard); `allowed_actions` and `perform` apply the same refusal. Superusers hold
+every permission and the four-eyes guard does not bind them (SPEC §3: superusers may do
+everything), so a superuser may approve a verdict they submitted. The fields a transition sets are
+`WORKFLOW_FIELDS`, which `ticket_transition` saves.
 
 The transitions are django-fsm-2 transitions on `TicketWorkflow`, which the Ticket model mixes in;
 the state field is protected, so nothing but these methods changes it. `claims.services.
@@ -20,6 +27,7 @@ writes the audit event in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +36,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, can_proceed, transition
 
-from factcheck.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
+from factcheck.errors import DomainError, InvalidInput, PermissionDenied, TransitionNotAllowed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -78,40 +86,56 @@ RESEARCH_PERMISSION = "claims.research_ticket"
 REVIEW_PERMISSION = "claims.review_ticket"
 
 
+def second_reviewer_required() -> bool:
+    return bool(settings.FACTCHECK_REQUIRE_SECOND_REVIEWER)
+
+
+def _not_own_submission(ticket: Ticket, user: User) -> str:
+    """SPEC §3's four-eyes rule for `approve`. Superusers may do everything (SPEC §3), so the rule
+    does not bind them: a superuser may approve a verdict they submitted themselves."""
+    if not second_reviewer_required() or getattr(user, "is_superuser", False):
+        return ""
+    if ticket.submitted_by_id == getattr(user, "pk", None):
+        return "A second reviewer must approve: you submitted this verdict yourself."
+    return ""
+
+
 @dataclass(frozen=True)
 class Rule:
+    """Who may take an action (a permission, which the roles' groups hold and superusers have), what
+    it needs as input, and a guard on the ticket and the user (the reason it is refused, or "")."""
+
     permission: str
     required_inputs: tuple[str, ...] = ()
+    guard: Callable[[Ticket, User], str] | None = None
 
 
+# The one declaration of "who may". The transitions below declare only from and to.
 RULES: dict[str, Rule] = {
     Action.START_RESEARCH: Rule(RESEARCH_PERMISSION),
     Action.SUBMIT_FOR_REVIEW: Rule(RESEARCH_PERMISSION, ("verdict", "rationale")),
     Action.REQUEST_CHANGES: Rule(REVIEW_PERMISSION, ("note",)),
-    Action.APPROVE: Rule(REVIEW_PERMISSION),
+    Action.APPROVE: Rule(REVIEW_PERMISSION, guard=_not_own_submission),
     Action.REOPEN: Rule(REVIEW_PERMISSION, ("note",)),
 }
+
+# Every Ticket field a transition may set. `claims.services.ticket_transition` saves exactly these
+# (with `version` and `updated_at`); tests/claims/test_workflow.py checks no transition sets another.
+WORKFLOW_FIELDS: tuple[str, ...] = (
+    "state",
+    "verdict",
+    "proposed_verdict",
+    "rationale",
+    "assignee",
+    "submitted_by",
+    "decided_by",
+    "decided_at",
+)
 
 STANCE_REQUIRED_FOR_VERDICT = {
     Verdict.CORROBORATED: "supports",
     Verdict.DEBUNKED: "refutes",
 }
-
-
-def _may_research(ticket: Ticket, user: User) -> bool:
-    return user.has_perm(RESEARCH_PERMISSION)
-
-
-def _may_review(ticket: Ticket, user: User) -> bool:
-    return user.has_perm(REVIEW_PERMISSION)
-
-
-def second_reviewer_required() -> bool:
-    return bool(settings.FACTCHECK_REQUIRE_SECOND_REVIEWER)
-
-
-def is_self_approval(ticket: Ticket, user: User) -> bool:
-    return second_reviewer_required() and ticket.submitted_by_id == getattr(user, "pk", None)
 
 
 class TicketWorkflow(models.Model):
@@ -120,24 +144,18 @@ class TicketWorkflow(models.Model):
     class Meta:
         abstract = True
 
-    @transition(
-        field="state", source=State.UNVERIFIED, target=State.RESEARCHING, permission=_may_research
-    )
+    @transition(field="state", source=State.UNVERIFIED, target=State.RESEARCHING)
     def start_research(self, *, actor: User, **_: Any) -> None:
         if self.assignee_id is None and getattr(actor, "pk", None):
             self.assignee = actor
 
-    @transition(
-        field="state", source=State.RESEARCHING, target=State.IN_REVIEW, permission=_may_research
-    )
+    @transition(field="state", source=State.RESEARCHING, target=State.IN_REVIEW)
     def submit_for_review(self, *, actor: User, verdict: str, rationale: str, **_: Any) -> None:
         self.proposed_verdict = verdict
         self.rationale = rationale
         self.submitted_by = actor
 
-    @transition(
-        field="state", source=State.IN_REVIEW, target=State.RESEARCHING, permission=_may_review
-    )
+    @transition(field="state", source=State.IN_REVIEW, target=State.RESEARCHING)
     def request_changes(self, *, actor: User, **_: Any) -> None:
         self.submitted_by = None
 
@@ -145,7 +163,6 @@ class TicketWorkflow(models.Model):
         field="state",
         source=State.IN_REVIEW,
         target=RETURN_VALUE(*FINAL_STATES),
-        permission=_may_review,
     )
     def approve(self, *, actor: User, **_: Any) -> str:
         self.verdict = self.proposed_verdict
@@ -153,9 +170,7 @@ class TicketWorkflow(models.Model):
         self.decided_at = timezone.now()
         return self.proposed_verdict
 
-    @transition(
-        field="state", source=FINAL_STATES, target=State.RESEARCHING, permission=_may_review
-    )
+    @transition(field="state", source=FINAL_STATES, target=State.RESEARCHING)
     def reopen(self, *, actor: User, **_: Any) -> None:
         self.verdict = ""
         self.proposed_verdict = ""
@@ -168,25 +183,9 @@ def _transition_method(ticket: Ticket, action: str) -> Any:
     return getattr(ticket, action)
 
 
-def allowed_actions(ticket: Ticket, user: User) -> list[str]:
-    """The actions `user` may take on `ticket` now, in workflow order. Input guards are not applied:
-    they depend on what the user will submit."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    allowed = []
-    for action, rule in RULES.items():
-        if not user.has_perm(rule.permission):
-            continue
-        if not can_proceed(_transition_method(ticket, action)):
-            continue
-        if action == Action.APPROVE and is_self_approval(ticket, user):
-            continue
-        allowed.append(str(action))
-    return allowed
-
-
-def check_role(user: User, action: str) -> None:
-    """Raise PermissionDenied if the user's role never allows `action` (or it is no action)."""
+def rule_for(user: User, action: str) -> Rule:
+    """The rule of `action`, if the user's role may ever take it. Raises InvalidInput for an
+    unknown action, PermissionDenied for a role that may not."""
     rule = RULES.get(action)
     if rule is None:
         raise InvalidInput(
@@ -195,6 +194,28 @@ def check_role(user: User, action: str) -> None:
         )
     if not getattr(user, "is_authenticated", False) or not user.has_perm(rule.permission):
         raise PermissionDenied(f"Your role may not {Action(action).label.lower()}.")
+    return rule
+
+
+def _refusal(ticket: Ticket, user: User, action: str) -> DomainError | None:
+    """Why `user` may not take `action` on `ticket` now (role, state, guard), or None if they may.
+    Input is not looked at: it depends on what the user will submit."""
+    try:
+        rule = rule_for(user, action)
+    except DomainError as error:
+        return error
+    if not can_proceed(_transition_method(ticket, action)):
+        return TransitionNotAllowed(
+            f"Cannot {Action(action).label.lower()} a ticket that is {ticket.get_state_display()}."
+        )
+    reason = rule.guard(ticket, user) if rule.guard else ""
+    return PermissionDenied(reason) if reason else None
+
+
+def allowed_actions(ticket: Ticket, user: User) -> list[str]:
+    """The actions `user` may take on `ticket` now, in workflow order. Input guards are not applied:
+    they depend on what the user will submit."""
+    return [str(action) for action in RULES if _refusal(ticket, user, action) is None]
 
 
 def _check_inputs(ticket: Ticket, action: str, inputs: dict[str, str]) -> None:
@@ -217,16 +238,10 @@ def _check_inputs(ticket: Ticket, action: str, inputs: dict[str, str]) -> None:
 
 
 def perform(ticket: Ticket, *, actor: User, action: str, inputs: dict[str, str]) -> None:
-    """Apply `action` to `ticket` in memory, or raise the domain error that says why not."""
-    check_role(actor, action)
-    method = _transition_method(ticket, action)
-    if not can_proceed(method):
-        raise TransitionNotAllowed(
-            f"Cannot {Action(action).label.lower()} a ticket that is {ticket.get_state_display()}."
-        )
-    if action == Action.APPROVE and is_self_approval(ticket, actor):
-        raise PermissionDenied(
-            "A second reviewer must approve: you submitted this verdict yourself."
-        )
+    """Apply `action` to `ticket` in memory (the fields of WORKFLOW_FIELDS), or raise the domain
+    error that says why not: the same refusal `allowed_actions` applies, then the input guards."""
+    refusal = _refusal(ticket, actor, action)
+    if refusal is not None:
+        raise refusal
     _check_inputs(ticket, action, inputs)
-    method(actor=actor, **inputs)
+    _transition_method(ticket, action)(actor=actor, **inputs)

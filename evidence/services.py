@@ -235,12 +235,26 @@ def fetch_jobs_queue(
     ticket: Ticket,
     actor: AbstractBaseUser | None,
     providers: Iterable[str] | None = None,
+    opening_events: list[TicketEvent] | None = None,
 ) -> list[FetchJob]:
     """Create one FetchJob per requested provider and send them to the workers once the current
-    transaction commits. A provider already queued or running for this ticket is not queued twice;
-    its current job is returned. Providers that cannot run (no key, nothing to look up) get a job
-    marked skipped with the reason, so the desk sees why."""
+    transaction commits, with one broker message. A provider already queued or running for this
+    ticket is not queued twice; its current job is returned. Providers that cannot run (no key,
+    nothing to look up) get a job marked skipped with the reason, so the desk sees why.
+
+    `opening_events`: the ticket is being opened in the current transaction, and the caller
+    inserts these events (its own) in one statement. The ticket has no jobs yet, so there is
+    nothing to look up and no conflict to guard against: the jobs go in with one INSERT, and the
+    "fetch queued" event is appended to the list instead of being saved here."""
     names = _providers_requested(providers)
+    if opening_events is not None:
+        jobs = _jobs_planned(ticket, names, timezone.now())
+        FetchJob.objects.bulk_create(jobs)
+        _send_after_commit(jobs)
+        event = _queued_event(ticket, actor, jobs)
+        if event is not None:
+            opening_events.append(event)
+        return jobs
     with transaction.atomic():
         active = {
             job.provider: job
@@ -265,19 +279,6 @@ def fetch_jobs_queue(
         _send_after_commit(new_jobs)
     planned = {job.provider: job for job in new_jobs}
     return [active.get(name) or planned[name] for name in names]
-
-
-def fetch_jobs_open(
-    *, ticket: Ticket, actor: AbstractBaseUser | None, providers: Iterable[str] | None = None
-) -> tuple[list[FetchJob], TicketEvent | None]:
-    """`fetch_jobs_queue` for a ticket created in the current transaction: it has no jobs yet, so
-    there is nothing to look up and no conflict to guard against; the jobs go in with one INSERT.
-    Returns them and the unsaved "fetch queued" event, for the caller to insert with its own
-    events. The jobs are sent once the transaction commits, with one broker message."""
-    jobs = _jobs_planned(ticket, _providers_requested(providers), timezone.now())
-    FetchJob.objects.bulk_create(jobs)
-    _send_after_commit(jobs)
-    return jobs, _queued_event(ticket, actor, jobs)
 
 
 def fetch_allowed(*, ticket: Ticket, user: AbstractBaseUser) -> bool:

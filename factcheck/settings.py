@@ -278,8 +278,8 @@ else:
         "max_retries": 0,
     }
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # kombu's Redis transport, reusing one client per channel (see factcheck/broker.py).
-    CELERY_BROKER_TRANSPORT = "factcheck.broker:Transport"
+    # kombu's Redis transport, reusing one client per channel (see factcheck/patches.py).
+    CELERY_BROKER_TRANSPORT = "factcheck.patches:RedisTransport"
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True

@@ -1,13 +1,17 @@
 """factory_boy factories for the domain models."""
 
 import datetime as dt
+from typing import Any
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from claims.models import Claim, Ticket
-from claims.workflow import State
+from claims.workflow import FINAL_STATES, State, Verdict
 from evidence.models import Evidence, Kind, Stance
+
+RATIONALE = "Kyiv's challenge to produce evidence is unanswered: no footage, no wreckage."
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -43,13 +47,53 @@ class ClaimFactory(factory.django.DjangoModelFactory):
 
 
 class TicketFactory(factory.django.DjangoModelFactory):
-    """A ticket created directly in a given state (bypassing the workflow, for test set-up only)."""
+    """A ticket created directly in a state (bypassing the workflow, for test set-up only).
+
+    The traits give it the fields a ticket that reached the state through the workflow has:
+    `TicketFactory(researching=True)` (assigned to the fact-checker who started it),
+    `TicketFactory(in_review=True)` (also a proposed verdict, a rationale and its submitter),
+    `TicketFactory(decided=True)` (also the approved verdict, who decided and when; inconclusive
+    unless `state=` names another final state). `ticket_in_state` picks the trait for a state."""
 
     class Meta:
         model = Ticket
 
+    class Params:
+        researching = factory.Trait(
+            state=State.RESEARCHING,
+            assignee=factory.SubFactory(UserFactory, role="fact-checker"),
+        )
+        in_review = factory.Trait(
+            state=State.IN_REVIEW,
+            assignee=factory.SubFactory(UserFactory, role="fact-checker"),
+            proposed_verdict=Verdict.INCONCLUSIVE,
+            rationale=RATIONALE,
+            submitted_by=factory.SelfAttribute("assignee"),
+        )
+        decided = factory.Trait(
+            state=State.INCONCLUSIVE,
+            assignee=factory.SubFactory(UserFactory, role="fact-checker"),
+            proposed_verdict=factory.SelfAttribute("state"),
+            verdict=factory.SelfAttribute("state"),
+            rationale=RATIONALE,
+            submitted_by=factory.SelfAttribute("assignee"),
+            decided_by=factory.SubFactory(UserFactory, role="reviewer"),
+            decided_at=factory.LazyFunction(timezone.now),
+        )
+
     claim = factory.SubFactory(ClaimFactory)
     state = State.UNVERIFIED
+
+
+def ticket_in_state(state: str, **kwargs: Any) -> Ticket:
+    """`TicketFactory` with the trait of `state` (for tests that run over every state)."""
+    if state in FINAL_STATES:
+        kwargs.setdefault("decided", True)
+    elif state == State.RESEARCHING:
+        kwargs.setdefault("researching", True)
+    elif state == State.IN_REVIEW:
+        kwargs.setdefault("in_review", True)
+    return TicketFactory(state=state, **kwargs)
 
 
 class EvidenceFactory(factory.django.DjangoModelFactory):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -91,9 +90,11 @@ def version_requested(request: Request, body_version: int | None) -> int | None:
 def _assignee(username: str | None) -> Any:
     if username is None:
         return None
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    user = selectors.users_assignable().filter(username=username).first()
     if user is None:
-        raise serializers.ValidationError({"assignee": ["No active user with this username."]})
+        raise serializers.ValidationError(
+            {"assignee": ["No active fact-checker or reviewer with this username."]}
+        )
     return user
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -10,6 +9,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import models
 from rest_framework import serializers
+
+from factcheck.patches import ModelSerializerFieldsOnce
 
 # Caps on free text, so a huge string is a 400 with a field error rather than a huge row.
 LONG_TEXT_MAX = 20_000
@@ -48,29 +49,10 @@ class FiniteFloatField(serializers.FloatField):
         return value
 
 
-# Fields that hold other fields (or reach the request through their parents) are deep-copied.
-_DEEP_COPIED = (serializers.BaseSerializer, serializers.ManyRelatedField, serializers.RelatedField)
-
-
-def _field_copy(field: serializers.Field) -> serializers.Field:
-    """A plain field's own state is its binding (name, parent, source), which bind() sets on the
-    copy; the rest (choices, error messages) is read-only and may be shared. DRF's deepcopy would
-    run the field's __init__ again."""
-    return copy.deepcopy(field) if isinstance(field, _DEEP_COPIED) else copy.copy(field)
-
-
-class ReadModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer that works its fields out from the model once per class. DRF inspects the
-    model and builds every field again each time a serializer is made (once per request and nested
-    serializer), which was a quarter of the time of opening a ticket. Each instance still gets its
-    own copies of the fields, bound to it."""
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        built = type(self).__dict__.get("_fields_built")
-        if built is None:
-            built = super().get_fields()
-            type(self)._fields_built = built  # type: ignore[attr-defined]
-        return {name: _field_copy(field) for name, field in built.items()}
+class ReadModelSerializer(ModelSerializerFieldsOnce, serializers.ModelSerializer):
+    """A ModelSerializer whose fields are worked out from the model once per class (a patch on
+    DRF's internals, justified and tested in factcheck.patches). Each instance still gets its own
+    copies of the fields, bound to it."""
 
 
 class UserRefSerializer(ReadModelSerializer):

@@ -7,13 +7,8 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-
-from claims.models import Ticket
-from claims.workflow import FINAL_STATES, State, Verdict
-from tests.factories import ClaimFactory
 
 ClientFor = Callable[[User | None], APIClient]
 
@@ -53,20 +48,3 @@ def users(reporter, fact_checker, reviewer, second_reviewer, outsider) -> dict[s
         "second-reviewer": second_reviewer,
         "outsider": outsider,
     }
-
-
-def make_ticket(
-    state: str = State.UNVERIFIED, *, submitted_by: User | None = None, **claim_fields: object
-) -> Ticket:
-    """A ticket put straight into `state` for set-up (the workflow itself is tested elsewhere)."""
-    final = state in FINAL_STATES
-    in_review = state == State.IN_REVIEW
-    return Ticket.objects.create(
-        claim=ClaimFactory(**claim_fields),
-        state=state,
-        verdict=state if final else "",
-        proposed_verdict=state if final else (Verdict.INCONCLUSIVE if in_review else ""),
-        rationale="Satellite scenes show no damage." if final or in_review else "",
-        submitted_by=submitted_by,
-        decided_at=timezone.now() if final else None,
-    )

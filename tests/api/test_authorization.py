@@ -13,9 +13,8 @@ from django.contrib.auth.models import User
 
 from claims.models import Ticket
 from claims.workflow import State
-from tests.api.conftest import make_ticket
 from tests.api.test_tickets import CLAIM, error_of
-from tests.factories import EvidenceFactory, UserFactory
+from tests.factories import EvidenceFactory, TicketFactory, UserFactory, ticket_in_state
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +141,7 @@ CASES = [
 @pytest.mark.parametrize(("name", "caller", "expected"), CASES)
 def test_authorization_matrix(client_for, users, name, caller, expected):
     call, _ = MATRIX[name]
-    ticket = make_ticket(call.state, submitted_by=_submitted_by_someone_else(call.state))
+    ticket = ticket_in_state(call.state, submitted_by=_submitted_by_someone_else(call.state))
     user = {"anonymous": None, "no role": users["outsider"]}.get(caller, users.get(caller))
     client = client_for(user)
 
@@ -167,7 +166,7 @@ def test_a_bad_token_is_a_401(client):
 
 
 def test_no_role_gets_the_same_403_for_existing_and_missing_tickets(client_for, outsider):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     client = client_for(outsider)
     existing = client.get(f"/api/v1/tickets/{ticket.pk}/")
     missing = client.get(f"/api/v1/tickets/{ticket.pk + 1000}/")
@@ -176,7 +175,7 @@ def test_no_role_gets_the_same_403_for_existing_and_missing_tickets(client_for, 
 
 
 def test_superuser_may_do_everything(client_for, superuser):
-    ticket = make_ticket(State.IN_REVIEW, submitted_by=UserFactory(role="fact-checker"))
+    ticket = TicketFactory(in_review=True, submitted_by=UserFactory(role="fact-checker"))
     response = client_for(superuser).post(
         f"/api/v1/tickets/{ticket.pk}/transitions/",
         {"action": "approve", "version": 1},

@@ -9,8 +9,8 @@ from django.test import override_settings
 
 from claims.models import Ticket
 from claims.workflow import State
-from tests.api.conftest import make_ticket
 from tests.api.test_tickets import error_of
+from tests.factories import TicketFactory, ticket_in_state
 
 pytestmark = pytest.mark.django_db
 
@@ -21,11 +21,13 @@ pytestmark = pytest.mark.django_db
     FACTCHECK_PUBLIC_BASE_URL="https://factcheck.example.org",
 )
 def test_claimreview_maps_the_ticket_as_the_spec_says(client_for, reporter):
-    ticket = make_ticket(
-        State.DEBUNKED,
-        text="All 91 drones were shot down.",
-        claimant="Russian Ministry of Defence",
-        source_url="https://news.example.org/mod-statement",
+    ticket = TicketFactory(
+        decided=True,
+        state=State.DEBUNKED,
+        rationale="Satellite scenes show no damage.",
+        claim__text="All 91 drones were shot down.",
+        claim__claimant="Russian Ministry of Defence",
+        claim__source_url="https://news.example.org/mod-statement",
     )
     decided_at = dt.datetime(2025, 12, 31, 9, 30, tzinfo=dt.UTC)
     Ticket.objects.filter(pk=ticket.pk).update(decided_at=decided_at)
@@ -70,7 +72,7 @@ def test_claimreview_maps_the_ticket_as_the_spec_says(client_for, reporter):
     ],
 )
 def test_rating_scale(client_for, reporter, state, value, name):
-    ticket = make_ticket(state)
+    ticket = ticket_in_state(state)
     rating = (
         client_for(reporter).get(f"/api/v1/tickets/{ticket.pk}/claimreview/").json()["reviewRating"]
     )
@@ -78,7 +80,7 @@ def test_rating_scale(client_for, reporter, state, value, name):
 
 
 def test_claimreview_is_plain_json_when_asked_for(client_for, reporter):
-    ticket = make_ticket(State.CORROBORATED)
+    ticket = TicketFactory(decided=True, state=State.CORROBORATED)
     response = client_for(reporter).get(
         f"/api/v1/tickets/{ticket.pk}/claimreview/", HTTP_ACCEPT="application/json"
     )
@@ -88,14 +90,14 @@ def test_claimreview_is_plain_json_when_asked_for(client_for, reporter):
 
 
 def test_claimreview_without_a_source_url_has_no_appearance(client_for, reporter):
-    ticket = make_ticket(State.INCONCLUSIVE, source_url="")
+    ticket = TicketFactory(decided=True, state=State.INCONCLUSIVE, claim__source_url="")
     review = client_for(reporter).get(f"/api/v1/tickets/{ticket.pk}/claimreview/").json()
     assert "appearance" not in review["itemReviewed"]
 
 
 @pytest.mark.parametrize("state", [State.UNVERIFIED, State.RESEARCHING, State.IN_REVIEW])
 def test_claimreview_before_a_verdict_is_a_409(client_for, reporter, state):
-    ticket = make_ticket(state)
+    ticket = ticket_in_state(state)
     response = client_for(reporter).get(
         f"/api/v1/tickets/{ticket.pk}/claimreview/", HTTP_ACCEPT="application/json"
     )
@@ -104,9 +106,9 @@ def test_claimreview_before_a_verdict_is_a_409(client_for, reporter, state):
 
 
 def test_feed_lists_published_verdicts_newest_decision_first(client_for, reporter):
-    first = make_ticket(State.CORROBORATED)
-    second = make_ticket(State.DEBUNKED)
-    make_ticket(State.IN_REVIEW)
+    first = TicketFactory(decided=True, state=State.CORROBORATED)
+    second = TicketFactory(decided=True, state=State.DEBUNKED)
+    TicketFactory(in_review=True)
     Ticket.objects.filter(pk=first.pk).update(decided_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
     Ticket.objects.filter(pk=second.pk).update(decided_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     client = client_for(reporter)

@@ -6,9 +6,8 @@ import pytest
 
 from claims.workflow import State
 from evidence.models import Evidence, FetchJob, FetchStatus, Stance
-from tests.api.conftest import make_ticket
 from tests.api.test_tickets import error_of
-from tests.factories import EvidenceFactory
+from tests.factories import EvidenceFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ NOTE = {
 
 
 def test_evidence_list_is_newest_first_and_filterable(client_for, reporter):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     older = EvidenceFactory(ticket=ticket, stance=Stance.SUPPORTS)
     newer = EvidenceFactory(ticket=ticket, stance=Stance.REFUTES)
     EvidenceFactory()  # another ticket's
@@ -44,7 +43,7 @@ def test_evidence_list_of_unknown_ticket_is_a_404(client_for, reporter):
 
 
 def test_fact_checker_adds_evidence_by_hand(client_for, fact_checker):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
 
     response = client_for(fact_checker).post(
         f"/api/v1/tickets/{ticket.pk}/evidence/", {**NOTE, "stance": "supports"}, format="json"
@@ -72,7 +71,7 @@ def test_fact_checker_adds_evidence_by_hand(client_for, fact_checker):
     ],
 )
 def test_invalid_evidence_is_refused_with_the_field_named(client_for, fact_checker, body, field):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     response = client_for(fact_checker).post(
         f"/api/v1/tickets/{ticket.pk}/evidence/", body, format="json"
     )
@@ -82,7 +81,7 @@ def test_invalid_evidence_is_refused_with_the_field_named(client_for, fact_check
 
 
 def test_evidence_cannot_be_added_to_a_decided_ticket(client_for, fact_checker):
-    ticket = make_ticket(State.DEBUNKED)
+    ticket = TicketFactory(decided=True, state=State.DEBUNKED)
     response = client_for(fact_checker).post(
         f"/api/v1/tickets/{ticket.pk}/evidence/", NOTE, format="json"
     )
@@ -91,7 +90,7 @@ def test_evidence_cannot_be_added_to_a_decided_ticket(client_for, fact_checker):
 
 
 def test_reporter_may_not_add_evidence(client_for, reporter):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     response = client_for(reporter).post(
         f"/api/v1/tickets/{ticket.pk}/evidence/", NOTE, format="json"
     )
@@ -110,7 +109,7 @@ def test_evidence_detail(client_for, reporter):
 
 
 def test_fact_checker_assesses_stance_and_summary(client_for, fact_checker):
-    item = EvidenceFactory(ticket=make_ticket(State.RESEARCHING))
+    item = EvidenceFactory(ticket=TicketFactory(researching=True))
 
     response = client_for(fact_checker).patch(
         f"/api/v1/evidence/{item.pk}/",
@@ -127,7 +126,7 @@ def test_fact_checker_assesses_stance_and_summary(client_for, fact_checker):
 
 @pytest.mark.parametrize("field", ["title", "url", "kind", "ticket", "provider"])
 def test_only_stance_and_summary_may_change(client_for, fact_checker, field):
-    item = EvidenceFactory(ticket=make_ticket(State.RESEARCHING))
+    item = EvidenceFactory(ticket=TicketFactory(researching=True))
     response = client_for(fact_checker).patch(
         f"/api/v1/evidence/{item.pk}/", {field: "x", "stance": "context"}, format="json"
     )
@@ -138,7 +137,7 @@ def test_only_stance_and_summary_may_change(client_for, fact_checker, field):
 
 
 def test_assessing_evidence_of_a_decided_ticket_is_a_409(client_for, fact_checker):
-    item = EvidenceFactory(ticket=make_ticket(State.CORROBORATED))
+    item = EvidenceFactory(ticket=TicketFactory(decided=True, state=State.CORROBORATED))
     response = client_for(fact_checker).patch(
         f"/api/v1/evidence/{item.pk}/", {"stance": "refutes"}, format="json"
     )
@@ -146,7 +145,7 @@ def test_assessing_evidence_of_a_decided_ticket_is_a_409(client_for, fact_checke
 
 
 def test_reporter_may_not_assess_evidence(client_for, reporter):
-    item = EvidenceFactory(ticket=make_ticket(State.RESEARCHING))
+    item = EvidenceFactory(ticket=TicketFactory(researching=True))
     response = client_for(reporter).patch(
         f"/api/v1/evidence/{item.pk}/", {"stance": "refutes"}, format="json"
     )
@@ -164,7 +163,7 @@ def test_unknown_evidence_is_a_404(client_for, fact_checker):
 
 
 def test_fetch_queues_every_provider_and_answers_202_with_the_jobs(client_for, fact_checker):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
 
     response = client_for(fact_checker).post(f"/api/v1/tickets/{ticket.pk}/fetch/")
 
@@ -185,7 +184,7 @@ def test_fetch_queues_every_provider_and_answers_202_with_the_jobs(client_for, f
 
 
 def test_fetch_named_providers_and_not_twice_while_queued(client_for, fact_checker):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     client = client_for(fact_checker)
 
     first = client.post(
@@ -210,7 +209,7 @@ def test_fetch_named_providers_and_not_twice_while_queued(client_for, fact_check
     ],
 )
 def test_fetch_refuses_unknown_providers_and_fields(client_for, fact_checker, body, field):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     response = client_for(fact_checker).post(
         f"/api/v1/tickets/{ticket.pk}/fetch/", body, format="json"
     )
@@ -220,14 +219,14 @@ def test_fetch_refuses_unknown_providers_and_fields(client_for, fact_checker, bo
 
 
 def test_reporter_may_not_queue_fetches(client_for, reporter):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     response = client_for(reporter).post(f"/api/v1/tickets/{ticket.pk}/fetch/")
     assert response.status_code == 403
     assert FetchJob.objects.count() == 0
 
 
 def test_fetch_jobs_list_newest_first(client_for, reporter):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     old = FetchJob.objects.create(ticket=ticket, provider="archive", status=FetchStatus.SUCCEEDED)
     new = FetchJob.objects.create(ticket=ticket, provider="archive")
     response = client_for(reporter).get(f"/api/v1/tickets/{ticket.pk}/fetch-jobs/")
@@ -239,7 +238,7 @@ def test_fetch_jobs_list_newest_first(client_for, reporter):
 def test_evidence_observed_outside_the_desk_date_range_is_refused(
     client_for, fact_checker, observed_at
 ):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     response = client_for(fact_checker).post(
         f"/api/v1/tickets/{ticket.pk}/evidence/",
         {**NOTE, "observed_at": observed_at},

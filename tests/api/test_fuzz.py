@@ -21,9 +21,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from claims.workflow import State
 from factcheck.wsgi import application
-from tests.api.conftest import make_ticket
 from tests.api.live_server import gunicorn_fixture, request_bytes  # noqa: F401 - a fixture
-from tests.factories import EvidenceFactory, UserFactory
+from tests.factories import EvidenceFactory, UserFactory, ticket_in_state
 
 # Modest by default so the suite stays quick; raise it for a deeper run.
 MAX_EXAMPLES = int(os.environ.get("FACTCHECK_FUZZ_EXAMPLES", "30"))
@@ -47,7 +46,7 @@ def _keep_test_connection() -> Iterator[None]:
 def fuzz_world(db, _keep_test_connection) -> dict[str, object]:
     """Tickets in every state with evidence, and a reviewer's token."""
     reviewer = UserFactory(username="fuzz-reviewer", role="reviewer")
-    tickets = [make_ticket(state) for state in State.values]
+    tickets = [ticket_in_state(state) for state in State.values]
     evidence = [EvidenceFactory(ticket=t) for t in tickets]
     return {
         "headers": {"Authorization": f"Token {Token.objects.create(user=reviewer).key}"},

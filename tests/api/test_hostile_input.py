@@ -9,9 +9,7 @@ import pytest
 from rest_framework.throttling import SimpleRateThrottle
 
 from claims.models import Ticket
-from claims.workflow import State
 from factcheck.http.bodylimit import BodyRefused, limit_request_body
-from tests.api.conftest import make_ticket
 from tests.api.live_server import (  # noqa: F401 - a fixture
     chunked,
     committed_token_fixture,
@@ -19,7 +17,7 @@ from tests.api.live_server import (  # noqa: F401 - a fixture
     request_bytes,
 )
 from tests.api.test_tickets import CLAIM, error_of
-from tests.factories import EvidenceFactory, UserFactory
+from tests.factories import EvidenceFactory, TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +167,7 @@ def _choice_field_requests() -> list[tuple[str, str, str, str]]:
 def test_a_lone_surrogate_in_a_choice_field_is_a_400_naming_it(
     client_for, fact_checker, method, target, body, field
 ):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     evidence = EvidenceFactory(ticket=ticket)
     path = {
         "tickets": "/api/v1/tickets/",
@@ -236,7 +234,7 @@ def test_a_deeply_nested_body_is_a_400_not_a_crash(client_for, reporter):
 
 
 def test_unknown_fields_in_a_transition_are_refused(client_for, fact_checker):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     response = client_for(fact_checker).post(
         f"/api/v1/tickets/{ticket.pk}/transitions/",
         {"action": "start_research", "version": 1, "state": "corroborated"},

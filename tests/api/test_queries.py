@@ -9,14 +9,13 @@ from django.test.utils import CaptureQueriesContext
 from claims.models import Tag, Ticket, TicketEvent
 from claims.workflow import FINAL_STATES
 from evidence.models import FetchJob
-from tests.api.conftest import make_ticket
-from tests.factories import EvidenceFactory
+from tests.factories import EvidenceFactory, TicketFactory, ticket_in_state
 
 pytestmark = pytest.mark.django_db
 
 
 def _ticket_with_history(assignee, tag: Tag, items: int = 2) -> Ticket:
-    ticket = make_ticket()
+    ticket = TicketFactory()
     Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee, opened_by=assignee)
     ticket.claim.tags.add(tag)
     for _ in range(items):
@@ -74,11 +73,11 @@ def test_detail_queries_do_not_grow_with_other_tickets(client_for, reporter, fac
 def test_claimreview_feed_queries_do_not_grow_with_verdicts(client_for, reporter):
     client = client_for(reporter)
     for state in FINAL_STATES:
-        make_ticket(state)
+        ticket_in_state(state)
     few = _queries(client, "/api/v1/claimreviews/?page_size=100")
     for _ in range(15):
         for state in FINAL_STATES:
-            make_ticket(state)
+            ticket_in_state(state)
     assert _queries(client, "/api/v1/claimreviews/?page_size=100") == few
 
 

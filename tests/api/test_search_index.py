@@ -9,7 +9,7 @@ from django.db import connection
 from claims import selectors
 from claims.api.filters import TicketFilter
 from claims.models import Claim, Ticket
-from tests.api.conftest import make_ticket
+from tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,9 @@ def test_the_search_index_exists_on_the_tickets_search_vector():
 
 @postgresql_only
 def test_the_search_vector_follows_the_claims_text():
-    ticket = make_ticket(text="Ninety-one drones were shot down.", claimant="A minister")
+    ticket = TicketFactory(
+        claim__text="Ninety-one drones were shot down.", claim__claimant="A minister"
+    )
     Claim.objects.filter(pk=ticket.claim_id).update(text="A grain deal was signed.")
     found = selectors.ticket_search(Ticket.objects.all(), q="grain")
     assert list(found) == [ticket]
@@ -53,22 +55,22 @@ def test_the_search_vector_follows_the_claims_text():
 
 @postgresql_only
 def test_search_query_uses_the_gin_index():
-    make_ticket(text="Ninety-one drones were shot down.")
+    TicketFactory(claim__text="Ninety-one drones were shot down.")
     plan = _plan(selectors.ticket_search(Ticket.objects.all(), q="drones"))
     assert selectors.SEARCH_INDEX_NAME in plan, plan
 
 
 @postgresql_only
 def test_the_list_endpoints_query_uses_the_gin_index(reporter):
-    make_ticket(text="Ninety-one drones were shot down.")
+    TicketFactory(claim__text="Ninety-one drones were shot down.")
     queryset = TicketFilter({"q": "drones"}, queryset=selectors.ticket_list(user=reporter)).qs
     assert selectors.SEARCH_INDEX_NAME in _plan(queryset)
 
 
 def test_substring_fallback_for_sqlite_matches_text_and_claimant():
-    by_text = make_ticket(text="Drones over Valdai", claimant="A")
-    by_claimant = make_ticket(text="Nothing", claimant="The drone ministry")
-    make_ticket(text="Grain", claimant="B")
+    by_text = TicketFactory(claim__text="Drones over Valdai", claim__claimant="A")
+    by_claimant = TicketFactory(claim__text="Nothing", claim__claimant="The drone ministry")
+    TicketFactory(claim__text="Grain", claim__claimant="B")
 
     found = selectors.ticket_search(Ticket.objects.all(), q="DRONE", vendor="sqlite")
 

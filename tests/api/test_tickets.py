@@ -13,8 +13,7 @@ from claims.models import Priority, Tag, Ticket, TicketEvent
 from claims.services import ticket_transition
 from claims.workflow import State
 from evidence.models import FetchJob
-from tests.api.conftest import make_ticket
-from tests.factories import EvidenceFactory, UserFactory
+from tests.factories import EvidenceFactory, TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +134,7 @@ def test_event_window_backwards_is_refused(client_for, reporter):
 
 
 def test_list_is_newest_first_with_a_cursor_to_the_next_page(client_for, reporter):
-    tickets = [make_ticket() for _ in range(3)]
+    tickets = [TicketFactory() for _ in range(3)]
     client = client_for(reporter)
 
     first = client.get("/api/v1/tickets/?page_size=2").json()
@@ -148,7 +147,7 @@ def test_list_is_newest_first_with_a_cursor_to_the_next_page(client_for, reporte
 
 def test_page_size_is_capped_at_100(client_for, reporter):
     for _ in range(101):
-        make_ticket()
+        TicketFactory()
     body = client_for(reporter).get("/api/v1/tickets/?page_size=1000").json()
     assert len(body["results"]) == 100
     assert body["next"]
@@ -171,15 +170,15 @@ def test_page_size_must_be_a_positive_integer(client_for, reporter, value):
     ],
 )
 def test_a_cursor_not_made_by_the_api_is_a_400(client_for, reporter, cursor):
-    make_ticket()
+    TicketFactory()
     response = client_for(reporter).get("/api/v1/tickets/", {"cursor": cursor})
     assert response.status_code == 400
     assert "cursor" in error_of(response)["fields"]
 
 
 def test_ordering_by_priority(client_for, reporter):
-    low = make_ticket()
-    urgent = make_ticket()
+    low = TicketFactory()
+    urgent = TicketFactory()
     Ticket.objects.filter(pk=low.pk).update(priority=Priority.LOW)
     Ticket.objects.filter(pk=urgent.pk).update(priority=Priority.URGENT)
     client = client_for(reporter)
@@ -191,7 +190,7 @@ def test_ordering_by_priority(client_for, reporter):
 
 
 def test_ordering_by_last_change(client_for, reporter):
-    older, newer = make_ticket(), make_ticket()
+    older, newer = TicketFactory(), TicketFactory()
     Ticket.objects.filter(pk=older.pk).update(updated_at=timezone.now() + dt.timedelta(hours=1))
     results = client_for(reporter).get("/api/v1/tickets/?ordering=-updated").json()["results"]
     assert [t["id"] for t in results] == [older.pk, newer.pk]
@@ -216,9 +215,9 @@ def _ids(client, query: str) -> set[int]:
 
 
 def test_filters_by_state_and_verdict(client_for, reporter):
-    researching = make_ticket(State.RESEARCHING)
-    debunked = make_ticket(State.DEBUNKED)
-    make_ticket(State.CORROBORATED)
+    researching = TicketFactory(researching=True)
+    debunked = TicketFactory(decided=True, state=State.DEBUNKED)
+    TicketFactory(decided=True, state=State.CORROBORATED)
     client = client_for(reporter)
 
     assert _ids(client, "state=researching") == {researching.pk}
@@ -227,9 +226,9 @@ def test_filters_by_state_and_verdict(client_for, reporter):
 
 
 def test_filter_by_assignee_id_or_username(client_for, reporter, fact_checker):
-    mine = make_ticket()
+    mine = TicketFactory()
     Ticket.objects.filter(pk=mine.pk).update(assignee=fact_checker)
-    make_ticket()
+    TicketFactory()
     client = client_for(reporter)
 
     assert _ids(client, f"assignee={fact_checker.pk}") == {mine.pk}
@@ -240,8 +239,8 @@ def test_filter_by_assignee_id_or_username(client_for, reporter, fact_checker):
 
 
 def test_filter_by_claimant_substring_and_tag(client_for, reporter):
-    lavrov = make_ticket(claimant="Sergei Lavrov, Foreign Minister of Russia")
-    zelensky = make_ticket(claimant="Volodymyr Zelensky, President of Ukraine")
+    lavrov = TicketFactory(claim__claimant="Sergei Lavrov, Foreign Minister of Russia")
+    zelensky = TicketFactory(claim__claimant="Volodymyr Zelensky, President of Ukraine")
     zelensky.claim.tags.add(Tag.objects.create(name="drones"))
     client = client_for(reporter)
 
@@ -250,9 +249,9 @@ def test_filter_by_claimant_substring_and_tag(client_for, reporter):
 
 
 def test_filter_by_opening_dates(client_for, reporter):
-    old = make_ticket()
+    old = TicketFactory()
     Ticket.objects.filter(pk=old.pk).update(created_at=dt.datetime(2025, 12, 1, 12, tzinfo=dt.UTC))
-    new = make_ticket()
+    new = TicketFactory()
     Ticket.objects.filter(pk=new.pk).update(created_at=dt.datetime(2025, 12, 30, 8, tzinfo=dt.UTC))
     client = client_for(reporter)
 
@@ -263,11 +262,14 @@ def test_filter_by_opening_dates(client_for, reporter):
 
 
 def test_full_text_search_over_text_and_claimant(client_for, reporter):
-    drones = make_ticket(
-        text="Ninety-one drones were shot down over Novgorod.", claimant="Ministry of Defence"
+    drones = TicketFactory(
+        claim__text="Ninety-one drones were shot down over Novgorod.",
+        claim__claimant="Ministry of Defence",
     )
-    lavrov = make_ticket(text="The residence was attacked.", claimant="Sergei Lavrov")
-    make_ticket(text="Grain exports fell.", claimant="A trade official")
+    lavrov = TicketFactory(
+        claim__text="The residence was attacked.", claim__claimant="Sergei Lavrov"
+    )
+    TicketFactory(claim__text="Grain exports fell.", claim__claimant="A trade official")
     client = client_for(reporter)
 
     assert _ids(client, "q=drones") == {drones.pk}
@@ -278,7 +280,7 @@ def test_full_text_search_over_text_and_claimant(client_for, reporter):
 
 
 def test_filters_with_odd_unicode_are_answered_not_crashed(client_for, reporter):
-    make_ticket()
+    TicketFactory()
     client = client_for(reporter)
     for value in ["\x00", "\u202e\u0301", "\U0001f680" * 50, "a" * 501]:
         response = client.get("/api/v1/tickets/", {"q": value, "claimant": value[:300]})
@@ -289,7 +291,7 @@ def test_filters_with_odd_unicode_are_answered_not_crashed(client_for, reporter)
 
 
 def test_detail_has_claim_evidence_events_jobs_actions_and_version(client_for, fact_checker):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     item = EvidenceFactory(ticket=ticket, title="Sentinel-2 scene")
     TicketEvent.objects.create(ticket=ticket, actor_label="system", action="opened")
     FetchJob.objects.create(ticket=ticket, provider="archive")
@@ -308,7 +310,7 @@ def test_detail_has_claim_evidence_events_jobs_actions_and_version(client_for, f
 
 
 def test_allowed_actions_depend_on_the_caller(client_for, users):
-    ticket = make_ticket(State.IN_REVIEW, submitted_by=users["reviewer"])
+    ticket = TicketFactory(in_review=True, submitted_by=users["reviewer"])
 
     def actions(role: str) -> list[str]:
         return (
@@ -338,7 +340,7 @@ def test_absurd_ids_are_a_json_404(client_for, reporter):
 
 
 def test_fact_checker_changes_priority_and_assignee(client_for, fact_checker):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     colleague = UserFactory(username="carl-checker", role="fact-checker")
 
     response = client_for(fact_checker).patch(
@@ -357,7 +359,7 @@ def test_fact_checker_changes_priority_and_assignee(client_for, fact_checker):
 
 
 def test_assignee_null_unassigns(client_for, fact_checker):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     Ticket.objects.filter(pk=ticket.pk).update(assignee=fact_checker)
     response = client_for(fact_checker).patch(
         f"/api/v1/tickets/{ticket.pk}/", {"assignee": None}, format="json"
@@ -367,7 +369,7 @@ def test_assignee_null_unassigns(client_for, fact_checker):
 
 
 def test_patch_with_a_stale_version_is_a_409(client_for, fact_checker):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     response = client_for(fact_checker).patch(
         f"/api/v1/tickets/{ticket.pk}/", {"priority": "low", "version": 7}, format="json"
     )
@@ -386,7 +388,7 @@ def test_patch_with_a_stale_version_is_a_409(client_for, fact_checker):
     ],
 )
 def test_patch_refuses_what_it_cannot_change(client_for, fact_checker, body, field):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     response = client_for(fact_checker).patch(f"/api/v1/tickets/{ticket.pk}/", body, format="json")
     assert response.status_code == 400
     assert field in error_of(response)["fields"]
@@ -394,7 +396,7 @@ def test_patch_refuses_what_it_cannot_change(client_for, fact_checker, body, fie
 
 
 def test_reporter_may_not_change_a_ticket(client_for, reporter):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     response = client_for(reporter).patch(
         f"/api/v1/tickets/{ticket.pk}/", {"priority": "urgent"}, format="json"
     )
@@ -517,7 +519,7 @@ def test_the_schema_documents_tags_on_the_claim(client_for, reporter):
 
 
 def test_the_api_shows_the_changes_beside_the_note(client_for, fact_checker):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     ticket_transition(ticket_id=ticket.pk, actor=fact_checker, action="start_research", version=1)
 
     body = client_for(fact_checker).get(f"/api/v1/tickets/{ticket.pk}/").json()

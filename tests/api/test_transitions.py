@@ -7,9 +7,8 @@ import pytest
 from claims.models import Ticket
 from claims.workflow import State
 from evidence.models import Stance
-from tests.api.conftest import make_ticket
 from tests.api.test_tickets import error_of
-from tests.factories import EvidenceFactory
+from tests.factories import EvidenceFactory, TicketFactory, ticket_in_state
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +83,7 @@ def test_a_ticket_goes_from_claim_to_verdict_with_a_fact_checker_and_a_second_re
 
 @pytest.mark.parametrize("if_match", ["1", '"1"', 'W/"1"'])
 def test_if_match_accepts_plain_quoted_and_weak_forms(client_for, fact_checker, if_match):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     response = transition(
         client_for(fact_checker), ticket.pk, action="start_research", if_match=if_match
     )
@@ -93,7 +92,7 @@ def test_if_match_accepts_plain_quoted_and_weak_forms(client_for, fact_checker, 
 
 
 def test_stale_version_is_a_409_and_changes_nothing(client_for, fact_checker):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     Ticket.objects.filter(pk=ticket.pk).update(version=5)
 
     response = transition(client_for(fact_checker), ticket.pk, action="start_research", version=4)
@@ -104,7 +103,7 @@ def test_stale_version_is_a_409_and_changes_nothing(client_for, fact_checker):
 
 
 def test_stale_if_match_is_a_409(client_for, fact_checker):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     response = transition(
         client_for(fact_checker), ticket.pk, action="start_research", if_match='"9"'
     )
@@ -113,28 +112,28 @@ def test_stale_if_match_is_a_409(client_for, fact_checker):
 
 
 def test_action_not_allowed_from_the_current_state_is_a_409(client_for, reviewer):
-    ticket = make_ticket(State.UNVERIFIED)
+    ticket = TicketFactory()
     response = transition(client_for(reviewer), ticket.pk, action="approve", version=1)
     assert response.status_code == 409
     assert error_of(response)["code"] == "transition_not_allowed"
 
 
 def test_action_the_role_may_not_take_is_a_403(client_for, fact_checker):
-    ticket = make_ticket(State.IN_REVIEW)
+    ticket = TicketFactory(in_review=True)
     response = transition(client_for(fact_checker), ticket.pk, action="approve", version=1)
     assert response.status_code == 403
     assert error_of(response)["code"] == "permission_denied"
 
 
 def test_reviewer_cannot_approve_own_submission(client_for, reviewer):
-    ticket = make_ticket(State.IN_REVIEW, submitted_by=reviewer)
+    ticket = TicketFactory(in_review=True, submitted_by=reviewer)
     response = transition(client_for(reviewer), ticket.pk, action="approve", version=1)
     assert response.status_code == 403
     assert Ticket.objects.get(pk=ticket.pk).state == State.IN_REVIEW
 
 
 def test_reporter_may_not_start_research(client_for, reporter):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     response = transition(client_for(reporter), ticket.pk, action="start_research", version=1)
     assert response.status_code == 403
 
@@ -159,7 +158,7 @@ def test_reporter_may_not_start_research(client_for, reporter):
 def test_missing_or_invalid_inputs_are_a_400_naming_the_fields(
     client_for, reviewer, state, body, fields
 ):
-    ticket = make_ticket(state)
+    ticket = ticket_in_state(state)
     response = transition(client_for(reviewer), ticket.pk, version=1, **body)
     assert response.status_code == 400
     assert fields <= set(error_of(response)["fields"]), response.json()
@@ -167,7 +166,7 @@ def test_missing_or_invalid_inputs_are_a_400_naming_the_fields(
 
 
 def test_corroborated_needs_supporting_evidence(client_for, fact_checker):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     EvidenceFactory(ticket=ticket, stance=Stance.REFUTES)
     response = transition(
         client_for(fact_checker),
@@ -182,7 +181,7 @@ def test_corroborated_needs_supporting_evidence(client_for, fact_checker):
 
 
 def test_version_is_required_in_the_body_or_if_match(client_for, fact_checker):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     response = transition(client_for(fact_checker), ticket.pk, action="start_research")
     assert response.status_code == 400
     assert "version" in error_of(response)["fields"]
@@ -190,7 +189,7 @@ def test_version_is_required_in_the_body_or_if_match(client_for, fact_checker):
 
 @pytest.mark.parametrize("if_match", ["three", '"1", "2"', "", "-1", "\u00b2"])
 def test_malformed_if_match_is_a_400(client_for, fact_checker, if_match):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     response = transition(
         client_for(fact_checker), ticket.pk, action="start_research", if_match=if_match
     )
@@ -199,7 +198,7 @@ def test_malformed_if_match_is_a_400(client_for, fact_checker, if_match):
 
 
 def test_body_version_and_if_match_must_agree(client_for, fact_checker):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     response = transition(
         client_for(fact_checker), ticket.pk, action="start_research", version=1, if_match='"2"'
     )

@@ -13,12 +13,16 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from claims.models import Claim, Priority, Ticket, TicketEvent
-from claims.workflow import FINAL_STATES, State
+from claims.workflow import State
 from evidence.models import Evidence, FetchJob, Kind, Provider, Stance
-from tests.factories import ClaimFactory, EvidenceFactory, UserFactory
+from tests.factories import (
+    ClaimFactory,
+    EvidenceFactory,
+    TicketFactory,
+    ticket_in_state,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,25 +42,6 @@ def login(user: User, *, enforce_csrf_checks: bool = False) -> Client:
     client = Client(enforce_csrf_checks=enforce_csrf_checks)
     client.force_login(user)
     return client
-
-
-def make_ticket(
-    state: str = State.UNVERIFIED, *, submitted_by: User | None = None, **kw: Any
-) -> Ticket:
-    """A ticket put straight into `state` for set-up (the workflow itself is tested elsewhere)."""
-    final = state in FINAL_STATES
-    return Ticket.objects.create(
-        claim=kw.pop("claim", None) or ClaimFactory(),
-        state=state,
-        verdict=state if final else "",
-        proposed_verdict="inconclusive" if state == State.IN_REVIEW or final else "",
-        rationale="Moscow has produced no evidence yet."
-        if state == State.IN_REVIEW or final
-        else "",
-        submitted_by=submitted_by or (UserFactory() if state == State.IN_REVIEW else None),
-        decided_at=timezone.now() if final else None,
-        **kw,
-    )
 
 
 def change_url(ticket: Ticket) -> str:
@@ -127,7 +112,7 @@ def users(request) -> dict[str, User]:
 
 @pytest.mark.parametrize("role", ["reporter", "fact-checker", "reviewer", "superuser"])
 def test_ticket_list_renders_for_each_role(users, role):
-    ticket = make_ticket(claim=ClaimFactory(text="All 91 drones were shot down over Valdai."))
+    ticket = TicketFactory(claim=ClaimFactory(text="All 91 drones were shot down over Valdai."))
 
     response = login(users[role]).get(reverse("admin:claims_ticket_changelist"))
 
@@ -148,7 +133,7 @@ def test_ticket_list_renders_for_each_role(users, role):
     ],
 )
 def test_record_lists_render_for_each_role(users, role, changelist):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     EvidenceFactory(ticket=ticket, title="Thermal detection near Valdai")
     FetchJob.objects.create(ticket=ticket, provider=Provider.SATELLITE_SCENES)
     TicketEvent.objects.create(ticket=ticket, actor_label="system", action="opened")
@@ -159,12 +144,29 @@ def test_record_lists_render_for_each_role(users, role, changelist):
     assert response.context["cl"].result_count >= 1 or changelist == "claims_tag"
 
 
-def test_ticket_list_offers_no_delete_action(superuser):
-    make_ticket()
+def test_deleting_tickets_is_refused_even_when_posted(superuser):
+    ticket = TicketFactory()
+    client = login(superuser)
+    changelist = reverse("admin:claims_ticket_changelist")
 
-    response = login(superuser).get(reverse("admin:claims_ticket_changelist"))
+    assert "delete_selected" not in client.get(changelist).content.decode()
+    client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [ticket.pk], "post": "yes"}
+    )
+    refused = client.post(reverse("admin:claims_ticket_delete", args=[ticket.pk]), {"post": "yes"})
 
-    assert "delete_selected" not in response.content.decode()
+    assert refused.status_code == 403
+    assert Ticket.objects.filter(pk=ticket.pk).exists()
+
+
+def test_the_admin_carries_the_publishers_name_and_view_site_leads_somewhere(reviewer, settings):
+    client = login(reviewer)
+    page = client.get(reverse("admin:index")).content.decode()
+
+    assert settings.FACTCHECK_PUBLISHER_NAME in page
+    assert "Django administration" not in page and "Django site admin" not in page
+    (view_site,) = re.findall(r'<a href="([^"]+)">View site</a>', page)
+    assert client.get(view_site).status_code == 200
 
 
 def test_staff_user_without_a_role_cannot_see_tickets(outsider):
@@ -174,8 +176,8 @@ def test_staff_user_without_a_role_cannot_see_tickets(outsider):
 
 
 def test_ticket_list_filters_by_claimant_and_searches_claim_text(reviewer):
-    lavrov = make_ticket(claim=ClaimFactory(claimant="Sergei Lavrov, Foreign Minister"))
-    zelenskyy = make_ticket(
+    lavrov = TicketFactory(claim=ClaimFactory(claimant="Sergei Lavrov, Foreign Minister"))
+    zelenskyy = TicketFactory(
         claim=ClaimFactory(claimant="Volodymyr Zelenskyy, President", text="It is a lie.")
     )
     client = login(reviewer)
@@ -203,7 +205,7 @@ def test_ticket_list_runs_the_same_number_of_queries_for_5_and_50_tickets(review
         for _ in range(n):
             claim = ClaimFactory()
             claim.tags.set([])
-            make_ticket(
+            TicketFactory(
                 claim=claim, assignee=User.objects.create(username=f"a{Ticket.objects.count()}")
             )
 
@@ -221,7 +223,7 @@ def test_evidence_list_runs_the_same_number_of_queries_for_5_and_50_items(review
     def add_evidence(n: int) -> None:
         for _ in range(n):
             EvidenceFactory(
-                ticket=make_ticket(),
+                ticket=TicketFactory(),
                 added_by=User.objects.create(username=f"e{Evidence.objects.count()}"),
             )
 
@@ -241,7 +243,7 @@ def test_evidence_list_runs_the_same_number_of_queries_for_5_and_50_items(review
 def test_job_and_event_lists_run_the_same_number_of_queries_for_5_and_50_rows(reviewer, changelist):
     def add_rows(n: int) -> None:
         for _ in range(n):
-            ticket = make_ticket()
+            ticket = TicketFactory()
             if changelist == "admin:evidence_fetchjob_changelist":
                 FetchJob.objects.create(ticket=ticket, provider=Provider.ARCHIVE)
             else:
@@ -284,7 +286,7 @@ def test_ticket_page_shows_exactly_the_allowed_buttons(
     users, role, state, own_submission, expected
 ):
     user = users[role]
-    ticket = make_ticket(state, submitted_by=user if own_submission else None)
+    ticket = ticket_in_state(state, submitted_by=user if own_submission else None)
 
     response = login(user).get(change_url(ticket))
 
@@ -298,7 +300,7 @@ def test_ticket_page_shows_the_claim_read_only_and_only_desk_fields_editable(fac
         event_start=dt.datetime(2025, 12, 27, 21, tzinfo=dt.UTC),
         event_end=dt.datetime(2025, 12, 29, 21, tzinfo=dt.UTC),
     )
-    ticket = make_ticket(claim=claim)
+    ticket = TicketFactory(claim=claim)
 
     response = login(fact_checker).get(change_url(ticket))
     html = response.content.decode()
@@ -317,7 +319,7 @@ def test_ticket_page_shows_the_claim_read_only_and_only_desk_fields_editable(fac
 
 
 def test_reporter_sees_the_ticket_page_read_only(reporter):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     EvidenceFactory(ticket=ticket)
 
     response = login(reporter).get(change_url(ticket))
@@ -330,7 +332,7 @@ def test_reporter_sees_the_ticket_page_read_only(reporter):
 
 
 def test_reporter_cannot_post_the_ticket_page(reporter):
-    ticket = make_ticket()
+    ticket = TicketFactory()
 
     response = login(reporter).post(change_url(ticket), {"priority": Priority.URGENT})
 
@@ -339,7 +341,7 @@ def test_reporter_cannot_post_the_ticket_page(reporter):
 
 
 def test_audit_trail_and_fetch_jobs_are_shown_read_only(fact_checker):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     TicketEvent.objects.create(ticket=ticket, actor_label="system", action="opened", note="seeded")
     FetchJob.objects.create(ticket=ticket, provider=Provider.NEWS_COVERAGE, last_error="timeout")
 
@@ -383,7 +385,7 @@ ALLOWED_POSTS = [
 def test_allowed_role_takes_the_action_from_the_ticket_page(
     users, action, state, role, inputs, expected
 ):
-    ticket = make_ticket(state)
+    ticket = ticket_in_state(state)
 
     response = login(users[role]).post(
         transition_url(ticket), {"action": action, "version": ticket.version, **inputs}, follow=True
@@ -398,7 +400,7 @@ def test_allowed_role_takes_the_action_from_the_ticket_page(
 
 
 def test_submit_for_review_records_the_verdict_and_rationale(fact_checker):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     EvidenceFactory(ticket=ticket, stance=Stance.REFUTES)
 
     login(fact_checker).post(
@@ -434,7 +436,7 @@ def test_forbidden_action_posted_directly_is_refused_and_changes_nothing(
     users, role, state, action, submitter
 ):
     user = users[role]
-    ticket = make_ticket(state, submitted_by=user if submitter == "self" else None)
+    ticket = ticket_in_state(state, submitted_by=user if submitter == "self" else None)
     events_before = ticket.events.count()
 
     response = login(user).post(
@@ -452,7 +454,7 @@ def test_forbidden_action_posted_directly_is_refused_and_changes_nothing(
 
 
 def test_action_against_a_stale_version_is_refused(reviewer):
-    ticket = make_ticket(State.IN_REVIEW)
+    ticket = TicketFactory(in_review=True)
     Ticket.objects.filter(pk=ticket.pk).update(version=3)  # someone acted since the page loaded
 
     response = login(reviewer).post(
@@ -465,7 +467,7 @@ def test_action_against_a_stale_version_is_refused(reviewer):
 
 
 def test_submit_without_a_rationale_is_refused_with_the_reason(fact_checker):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
 
     response = login(fact_checker).post(
         transition_url(ticket),
@@ -478,7 +480,7 @@ def test_submit_without_a_rationale_is_refused_with_the_reason(fact_checker):
 
 
 def test_debunked_verdict_without_refuting_evidence_is_refused(fact_checker):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
 
     response = login(fact_checker).post(
         transition_url(ticket),
@@ -491,7 +493,7 @@ def test_debunked_verdict_without_refuting_evidence_is_refused(fact_checker):
 
 
 def test_transition_url_does_not_accept_get(reviewer):
-    ticket = make_ticket()
+    ticket = TicketFactory()
 
     response = login(reviewer).get(
         transition_url(ticket), {"action": "start_research", "version": 1}
@@ -502,7 +504,7 @@ def test_transition_url_does_not_accept_get(reviewer):
 
 
 def test_transition_needs_the_csrf_token(reviewer):
-    ticket = make_ticket()
+    ticket = TicketFactory()
 
     response = login(reviewer, enforce_csrf_checks=True).post(
         transition_url(ticket), {"action": "start_research", "version": 1}
@@ -513,7 +515,7 @@ def test_transition_needs_the_csrf_token(reviewer):
 
 
 def test_transition_posted_by_a_staff_user_without_a_role_is_forbidden(outsider):
-    ticket = make_ticket()
+    ticket = TicketFactory()
 
     response = login(outsider).post(
         transition_url(ticket), {"action": "start_research", "version": 1}
@@ -524,7 +526,7 @@ def test_transition_posted_by_a_staff_user_without_a_role_is_forbidden(outsider)
 
 
 def test_transition_with_an_unknown_action_is_refused(reviewer):
-    ticket = make_ticket()
+    ticket = TicketFactory()
 
     response = login(reviewer).post(
         transition_url(ticket), {"action": "delete", "version": 1}, follow=True
@@ -535,7 +537,7 @@ def test_transition_with_an_unknown_action_is_refused(reviewer):
 
 
 def test_the_buttons_post_the_current_version_with_csrf(fact_checker):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     Ticket.objects.filter(pk=ticket.pk).update(version=7)
 
     html = login(fact_checker).get(change_url(ticket)).content.decode()
@@ -550,7 +552,7 @@ def test_the_buttons_post_the_current_version_with_csrf(fact_checker):
 
 
 def test_priority_and_assignee_are_saved_through_ticket_update(fact_checker):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     client = login(fact_checker)
     data = change_form_data(client.get(change_url(ticket)))
     data.update(priority=Priority.URGENT, assignee=fact_checker.pk)
@@ -564,7 +566,7 @@ def test_priority_and_assignee_are_saved_through_ticket_update(fact_checker):
 
 
 def test_saving_the_ticket_page_after_someone_else_changed_it_is_refused(fact_checker):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     client = login(fact_checker)
     data = change_form_data(client.get(change_url(ticket)))
     Ticket.objects.filter(pk=ticket.pk).update(version=2)
@@ -578,7 +580,7 @@ def test_saving_the_ticket_page_after_someone_else_changed_it_is_refused(fact_ch
 
 
 def test_stance_edit_goes_through_evidence_assess(fact_checker):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     item = EvidenceFactory(ticket=ticket, stance=Stance.UNASSESSED)
     client = login(fact_checker)
     page = client.get(change_url(ticket))
@@ -599,7 +601,7 @@ def test_stance_edit_goes_through_evidence_assess(fact_checker):
 
 
 def test_evidence_added_by_hand_goes_through_evidence_add(fact_checker):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     client = login(fact_checker)
     page = client.get(change_url(ticket))
     data = change_form_data(page)
@@ -618,7 +620,7 @@ def test_evidence_added_by_hand_goes_through_evidence_add(fact_checker):
 
 
 def test_evidence_of_a_decided_ticket_cannot_be_edited(reviewer):
-    ticket = make_ticket(State.DEBUNKED)
+    ticket = TicketFactory(decided=True, state=State.DEBUNKED)
     EvidenceFactory(ticket=ticket, stance=Stance.REFUTES)
 
     response = login(reviewer).get(change_url(ticket))
@@ -629,7 +631,7 @@ def test_evidence_of_a_decided_ticket_cannot_be_edited(reviewer):
 
 
 def test_evidence_page_edits_stance_through_the_service(fact_checker):
-    item = EvidenceFactory(ticket=make_ticket(State.RESEARCHING))
+    item = EvidenceFactory(ticket=TicketFactory(researching=True))
     url = reverse("admin:evidence_evidence_change", args=[item.pk])
     client = login(fact_checker)
     page = client.get(url)
@@ -644,7 +646,7 @@ def test_evidence_page_edits_stance_through_the_service(fact_checker):
 
 
 def test_fetch_again_queues_the_providers(fact_checker):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
 
     response = login(fact_checker).post(
         reverse("admin:claims_ticket_fetch", args=[ticket.pk]), follow=True
@@ -656,7 +658,7 @@ def test_fetch_again_queues_the_providers(fact_checker):
 
 
 def test_reporter_cannot_fetch_again(reporter):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
 
     response = login(reporter).post(
         reverse("admin:claims_ticket_fetch", args=[ticket.pk]), follow=True
@@ -747,7 +749,7 @@ def test_staff_user_without_a_role_cannot_open_tickets(outsider):
 
 
 def test_tickets_claims_and_events_cannot_be_deleted_even_by_a_superuser(superuser):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     event = TicketEvent.objects.create(ticket=ticket, actor_label="system", action="opened")
     client = login(superuser)
 
@@ -765,7 +767,7 @@ def test_tickets_claims_and_events_cannot_be_deleted_even_by_a_superuser(superus
 
 @pytest.mark.parametrize("model", ["claims_ticketevent", "evidence_fetchjob", "claims_claim"])
 def test_records_are_read_only_even_for_a_superuser(superuser, model):
-    ticket = make_ticket()
+    ticket = TicketFactory()
     pk = {
         "claims_ticketevent": lambda: (
             TicketEvent.objects.create(ticket=ticket, actor_label="system", action="opened").pk

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
-from django.utils import timezone
 
 from claims.models import Ticket, TicketEvent
 from claims.services import ticket_transition
 from claims.workflow import FINAL_STATES, State, allowed_actions
 from evidence.models import Stance
 from factcheck.errors import InvalidInput, PermissionDenied, StaleVersion, TransitionNotAllowed
-from tests.factories import ClaimFactory, EvidenceFactory, UserFactory
+from tests.factories import (
+    EvidenceFactory,
+    TicketFactory,
+    UserFactory,
+    ticket_in_state,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,26 +58,12 @@ def make_user(role: str) -> User:
     return UserFactory(role=None if role == "no role" else role)
 
 
-def make_ticket(state: str, *, submitted_by: User | None = None) -> Ticket:
-    """A ticket put straight into `state` for set-up (the workflow is what is under test)."""
-    final = state in FINAL_STATES
-    return Ticket.objects.create(
-        claim=ClaimFactory(),
-        state=state,
-        verdict=state if final else "",
-        proposed_verdict="inconclusive" if state == State.IN_REVIEW or final else "",
-        rationale="Kyiv's challenge to produce evidence is unanswered." if final else "",
-        submitted_by=submitted_by or (UserFactory() if state == State.IN_REVIEW else None),
-        decided_at=timezone.now() if final else None,
-    )
-
-
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", list(SOURCES))
 @pytest.mark.parametrize("state", list(State.values))
 def test_every_action_for_every_role_from_every_state(role, action, state):
     actor = make_user(role)
-    ticket = make_ticket(state)
+    ticket = ticket_in_state(state)
     events_before = ticket.events.count()
 
     def attempt() -> Ticket:
@@ -104,13 +93,13 @@ def test_every_action_for_every_role_from_every_state(role, action, state):
 @pytest.mark.parametrize("state", list(State.values))
 def test_allowed_actions_are_exactly_those_the_role_may_take_from_the_state(role, state):
     actor = make_user(role)
-    ticket = make_ticket(state)
+    ticket = ticket_in_state(state)
     expected = [a for a in SOURCES if state in SOURCES[a] and role in ROLES_ALLOWED[a]]
     assert allowed_actions(ticket, actor) == expected
 
 
 def test_corroborated_needs_a_supporting_item(fact_checker):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     EvidenceFactory(ticket=ticket, stance=Stance.REFUTES)
     with pytest.raises(InvalidInput) as refused:
         ticket_transition(
@@ -137,7 +126,7 @@ def test_corroborated_needs_a_supporting_item(fact_checker):
 
 
 def test_debunked_needs_a_refuting_item(fact_checker):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     EvidenceFactory(ticket=ticket, stance=Stance.SUPPORTS)
     kwargs = {"verdict": "debunked", "rationale": "Scenes show no damage."}
     with pytest.raises(InvalidInput):
@@ -162,7 +151,7 @@ def test_debunked_needs_a_refuting_item(fact_checker):
 def test_an_action_without_its_required_input_is_refused_with_field_errors(
     reviewer, action, state, missing
 ):
-    ticket = make_ticket(state)
+    ticket = ticket_in_state(state)
     with pytest.raises(InvalidInput) as refused:
         ticket_transition(ticket_id=ticket.pk, actor=reviewer, action=action, version=1, note=" ")
     assert set(refused.value.field_errors) == missing
@@ -170,7 +159,7 @@ def test_an_action_without_its_required_input_is_refused_with_field_errors(
 
 
 def test_an_unknown_verdict_is_refused(fact_checker):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     with pytest.raises(InvalidInput) as refused:
         ticket_transition(
             ticket_id=ticket.pk,
@@ -184,7 +173,7 @@ def test_an_unknown_verdict_is_refused(fact_checker):
 
 
 def test_reviewer_cannot_approve_own_submission(reviewer, second_reviewer):
-    ticket = make_ticket(State.RESEARCHING)
+    ticket = TicketFactory(researching=True)
     ticket = ticket_transition(
         ticket_id=ticket.pk,
         actor=reviewer,
@@ -207,14 +196,69 @@ def test_reviewer_cannot_approve_own_submission(reviewer, second_reviewer):
 
 def test_self_approval_is_allowed_when_second_reviewer_is_not_required(reviewer, settings):
     settings.FACTCHECK_REQUIRE_SECOND_REVIEWER = False
-    ticket = make_ticket(State.IN_REVIEW, submitted_by=reviewer)
+    ticket = TicketFactory(in_review=True, submitted_by=reviewer)
     assert "approve" in allowed_actions(ticket, reviewer)
     approved = ticket_transition(ticket_id=ticket.pk, actor=reviewer, action="approve", version=1)
     assert approved.state == "inconclusive"
 
 
+def test_a_superuser_may_approve_their_own_submission(superuser, settings):
+    """SPEC §3: superusers may do everything, the four-eyes rule included (a desk lead's override);
+    claims.workflow documents the exception."""
+    settings.FACTCHECK_REQUIRE_SECOND_REVIEWER = True
+    ticket = TicketFactory(researching=True)
+    ticket = ticket_transition(
+        ticket_id=ticket.pk,
+        actor=superuser,
+        action="submit_for_review",
+        version=1,
+        **INPUTS["submit_for_review"],
+    )
+    assert "approve" in allowed_actions(ticket, superuser)
+    approved = ticket_transition(ticket_id=ticket.pk, actor=superuser, action="approve", version=2)
+    assert (approved.state, approved.decided_by) == (State.INCONCLUSIVE, superuser)
+
+
+def test_who_may_is_declared_once_in_the_rules():
+    """RULES says who may; the django-fsm transitions declare only their source and target."""
+    from claims import workflow
+
+    transitions = {t.name: t for t in Ticket().get_all_state_transitions()}
+    assert set(transitions) == set(workflow.RULES)
+    assert all(t.permission is None and not t.conditions for t in transitions.values())
+
+
+def _row(ticket: Ticket) -> dict[str, object]:
+    return {f.attname: getattr(ticket, f.attname) for f in Ticket._meta.concrete_fields}
+
+
+@pytest.mark.parametrize("action", list(SOURCES))
+def test_every_field_a_transition_sets_is_a_workflow_field_and_is_saved(action, reviewer):
+    """A transition that sets a field WORKFLOW_FIELDS does not name would lose it on save."""
+    from claims import workflow
+
+    state = sorted(SOURCES[action])[0]
+    ticket = ticket_in_state(state, submitted_by=UserFactory(role="fact-checker"))
+    before = _row(Ticket.objects.get(pk=ticket.pk))
+    in_memory = Ticket.objects.get(pk=ticket.pk)
+    workflow.perform(
+        in_memory, actor=reviewer, action=action, inputs={"verdict": "", **INPUTS.get(action, {})}
+    )
+    changed = {name for name, value in _row(in_memory).items() if value != before[name]}
+    workflow_attnames = {Ticket._meta.get_field(n).attname for n in workflow.WORKFLOW_FIELDS}
+    assert changed and changed <= workflow_attnames
+
+    saved = ticket_transition(
+        ticket_id=ticket.pk, actor=reviewer, action=action, version=1, **INPUTS.get(action, {})
+    )
+    row, wanted = _row(saved), _row(in_memory)
+    for name in changed - {"decided_at"}:  # the clock moved on between the two
+        assert row[name] == wanted[name], name
+    assert (row["decided_at"] is None) == (wanted["decided_at"] is None)
+
+
 def test_reopen_clears_the_verdict_and_keeps_the_trail(reviewer):
-    ticket = make_ticket(State.DEBUNKED)
+    ticket = TicketFactory(decided=True, state=State.DEBUNKED)
     reopened = ticket_transition(
         ticket_id=ticket.pk, actor=reviewer, action="reopen", version=1, note="New video."
     )
@@ -223,7 +267,7 @@ def test_reopen_clears_the_verdict_and_keeps_the_trail(reviewer):
 
 
 def test_a_transition_against_a_stale_version_fails_and_changes_nothing(fact_checker):
-    ticket = make_ticket(State.UNVERIFIED)
+    ticket = TicketFactory()
     ticket_transition(ticket_id=ticket.pk, actor=fact_checker, action="start_research", version=1)
     with pytest.raises(StaleVersion):
         ticket_transition(
@@ -242,7 +286,7 @@ def test_a_transition_against_a_stale_version_fails_and_changes_nothing(fact_che
 def test_two_racing_transitions_from_two_connections_exactly_one_wins():
     fact_checker = UserFactory(role="fact-checker")
     reviewer = UserFactory(role="reviewer")
-    ticket = make_ticket(State.UNVERIFIED)
+    ticket = TicketFactory()
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -269,7 +313,7 @@ def test_two_racing_transitions_from_two_connections_exactly_one_wins():
 
 
 def test_the_walk_from_unverified_to_debunked_is_in_the_audit_trail(fact_checker, reviewer):
-    ticket = make_ticket(State.UNVERIFIED)
+    ticket = TicketFactory()
     ticket = ticket_transition(
         ticket_id=ticket.pk, actor=fact_checker, action="start_research", version=1
     )
@@ -289,5 +333,5 @@ def test_the_walk_from_unverified_to_debunked_is_in_the_audit_trail(fact_checker
         ("submit_for_review", "researching", "in_review", fact_checker.username),
         ("approve", "in_review", "debunked", reviewer.username),
     ]
+    assert (ticket.decided_by, ticket.verdict) == (reviewer, "debunked")
     assert ticket.decided_at is not None
-    assert ticket.decided_at.date() >= dt.date(2025, 12, 29)
