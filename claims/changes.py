@@ -12,19 +12,11 @@ from django.contrib.auth import get_user_model
 from django.db import models
 
 from claims.models import Priority, Ticket
+from claims.workflow import WORKFLOW_FIELDS
 
-# What a transition or an edit of a ticket may change, and so what its audit event compares.
-TICKET_AUDITED_FIELDS = (
-    "state",
-    "verdict",
-    "proposed_verdict",
-    "rationale",
-    "priority",
-    "assignee",
-    "submitted_by",
-    "decided_by",
-    "decided_at",
-)
+# What a transition or an edit of a ticket may change, and so what its audit event compares: the
+# workflow's fields and what `ticket_update` edits.
+TICKET_AUDITED_FIELDS = (*WORKFLOW_FIELDS, "priority")
 EVIDENCE_KEY = "evidence"
 
 
