@@ -102,6 +102,17 @@ Workers:
   waited ~40 ms for the client's delayed ACK, a latency no real service adds (the test stub in
   `tests/stubs/server.py` has the same artefact).
 
+**The upkeep of issue 8, measured against the code before it on the same machine.** The machine
+ran about half as fast on 2026-12-01 as on the day of the earlier figures (the raw Redis round
+trip took 0.46-0.52 ms instead of 0.22 ms; the bare insert view 500-710/s instead of 1,100/s), so
+the figures above are compared with the previous commit (`50229d4`) run the same hour, not with
+the older page: ticket creation at 16 clients 97/s, 19.3% of the bare view, against 86/s, 17.0%
+(the same 6 SQL statements: fetch jobs are marked sent in their INSERT, and the claim's input
+serializer builds its fields once per class like the read ones); workers, 1,000 tickets, 2.15x
+the ideal against 2.21x; the no-op Celery round trip 5.0x the raw one against 6.0x. No patch on a
+library's internals was removed (each is in `factcheck/patches.py` with its figure); the body
+limit no longer replaces Django's private `request._stream` but wraps the WSGI application.
+
 How it was profiled: `py-spy record --subprocesses -f raw` on the gunicorn master under load (the
 benchmark's load generator against one endpoint), and pyinstrument around in-process requests
 through Django's test client; both are in the `bench` extra.

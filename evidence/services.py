@@ -188,7 +188,10 @@ def _providers_requested(providers: Iterable[str] | None) -> list[str]:
 
 
 def _jobs_planned(ticket: Ticket, names: Iterable[str], now: datetime) -> list[FetchJob]:
-    """Unsaved jobs for these providers: queued, or skipped with the reason they cannot run."""
+    """Unsaved jobs for these providers: queued, or skipped with the reason they cannot run. A
+    queued job counts as sent from now on (`sent_at`): it goes to the broker when the transaction
+    commits, and `workers.dispatch` clears the mark if that publish fails, so the happy path costs no
+    second statement."""
     from evidence.providers import registry
 
     jobs = []
@@ -202,6 +205,7 @@ def _jobs_planned(ticket: Ticket, names: Iterable[str], now: datetime) -> list[F
                 status=FetchStatus.SKIPPED if reason else FetchStatus.QUEUED,
                 last_error=reason,
                 finished_at=now if reason else None,
+                sent_at=None if reason else now,
             )
         )
     return jobs
@@ -390,7 +394,9 @@ def _skip_if_decided(current: FetchJob) -> bool:
 def fetch_job_skip_if_decided(*, job: FetchJob) -> FetchJob | None:
     """Before a run's network I/O: close the job as skipped if its ticket is already decided (a
     sweep or a late redelivery sent it). Returns the skipped job, or None if the run may go on
-    (or lost the job)."""
+    (or lost the job). The claim loaded the ticket: only a decided one costs a locked re-read."""
+    if not job.ticket.is_final:
+        return None  # fetch_job_finish re-checks under the lock after the network I/O
     with transaction.atomic():
         current = _held(job)
         if current is None or not _skip_if_decided(current):

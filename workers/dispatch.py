@@ -49,12 +49,10 @@ def enqueue_fetch_fan_out(job_ids: list[int]) -> int:
         fan_out_fetch_jobs.apply_async(args=(list(job_ids),), retry=False)
     except BROKER_ERRORS as error:
         log.warning("Broker unavailable, fetch jobs %s stay queued: %s", job_ids, error)
+        # The jobs were marked sent when they were planned (evidence.services._jobs_planned): they
+        # were not, so the sweep must send them as soon as it can.
+        FetchJob.objects.filter(pk__in=job_ids, status=FetchStatus.QUEUED).update(sent_at=None)
         return 0
-    # Sent, inside the fan-out message: the sweep must not take them for never sent while that
-    # message waits in a busy queue.
-    FetchJob.objects.filter(pk__in=job_ids, status=FetchStatus.QUEUED).update(
-        sent_at=timezone.now()
-    )
     return len(job_ids)
 
 

@@ -96,9 +96,12 @@ class IntegerField(_NumberOnly, serializers.IntegerField):
     pass
 
 
-class StrictModelSerializer(StrictSerializer, serializers.ModelSerializer):
+class StrictModelSerializer(
+    ModelSerializerFieldsOnce, StrictSerializer, serializers.ModelSerializer
+):
     # An input serializer whose fields come from a model (types, sizes, help texts, validators),
     # refusing unknown fields, with the strict JSON types above instead of DRF's lenient ones.
+    # Worked out once per class, as ReadModelSerializer's: opening a ticket makes one per request.
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,

@@ -337,3 +337,31 @@ def test_the_daily_recheck_queues_satellite_scenes_for_open_tickets_with_a_place
         Provider.SATELLITE_SCENES,
         FetchStatus.QUEUED,
     )
+
+
+def test_jobs_of_a_new_ticket_count_as_sent_unless_the_fan_out_publish_fails(
+    monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    """Planned jobs are marked sent in the INSERT (no second statement when the publish works); a
+    publish that fails takes the mark back, so the sweep sends them at once."""
+    from kombu.exceptions import OperationalError
+
+    from claims.services import ticket_open
+    from workers.tasks import fan_out_fetch_jobs
+
+    claim = {"text": "Drones over Valdai.", "claimant": "A ministry", "claimed_at": "2025-12-29"}
+    claim |= {"latitude": 58.0, "longitude": 33.2, "source_url": "https://example.org/x"}
+
+    def broker_down(*args: object, **kwargs: object) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(fan_out_fetch_jobs, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        ticket = ticket_open(opened_by=None, claim=claim)
+    queued = FetchJob.objects.filter(ticket=ticket, status=FetchStatus.QUEUED)
+    assert queued.count() > 1
+    assert not queued.filter(sent_at__isnull=True).exists()
+
+    for callback in callbacks:
+        callback()
+    assert not queued.filter(sent_at__isnull=False).exists()
