@@ -373,22 +373,31 @@ def _decided_reason(ticket: Ticket) -> str:
     )
 
 
+SKIPPED_FIELDS = ["status", "finished_at", "last_error"]
+
+
 def _skip_if_decided(current: FetchJob) -> bool:
     """Inside a run's locked transaction: if the job's ticket is in a final state, close the job as
     skipped with the reason and say so on the ticket, storing nothing. True if it did."""
     if not current.ticket.is_final:
         return False
-    current.status = FetchStatus.SKIPPED
-    current.finished_at = timezone.now()
-    current.last_error = _decided_reason(current.ticket)
-    current.save(update_fields=["status", "finished_at", "last_error"])
-    event_record(
-        ticket=current.ticket,
-        action=EventAction.FETCH_SKIPPED,
-        worker=current.provider,
-        note=f"{current.get_provider_display()}: {current.last_error}",
-    )
+    event = _skipped_as_decided(current)
+    current.save(update_fields=SKIPPED_FIELDS)
+    event.save()
     return True
+
+
+def _skipped_as_decided(job: FetchJob) -> TicketEvent:
+    """Mark `job` (in memory) skipped because its ticket is decided; its unsaved audit event."""
+    job.status = FetchStatus.SKIPPED
+    job.finished_at = timezone.now()
+    job.last_error = _decided_reason(job.ticket)
+    return event_build(
+        ticket=job.ticket,
+        action=EventAction.FETCH_SKIPPED,
+        worker=job.provider,
+        note=f"{job.get_provider_display()}: {job.last_error}",
+    )
 
 
 def fetch_job_skip_if_decided(*, job: FetchJob) -> FetchJob | None:
@@ -545,22 +554,9 @@ def fetch_jobs_requeue_stale(
 def _skip_decided(job_ids: list[int]) -> None:
     """Close these jobs, whose tickets are decided, as skipped, with one event each."""
     jobs = list(FetchJob.objects.filter(pk__in=job_ids).select_related("ticket"))
-    for job in jobs:
-        job.status = FetchStatus.SKIPPED
-        job.finished_at = timezone.now()
-        job.last_error = _decided_reason(job.ticket)
-    FetchJob.objects.bulk_update(jobs, ["status", "finished_at", "last_error"])
-    TicketEvent.objects.bulk_create(
-        [
-            event_build(
-                ticket=job.ticket,
-                action=EventAction.FETCH_SKIPPED,
-                worker=job.provider,
-                note=f"{job.get_provider_display()}: {job.last_error}",
-            )
-            for job in jobs
-        ]
-    )
+    events = [_skipped_as_decided(job) for job in jobs]
+    FetchJob.objects.bulk_update(jobs, SKIPPED_FIELDS)
+    TicketEvent.objects.bulk_create(events)
 
 
 def fetch_jobs_recheck(*, provider: str) -> int:
