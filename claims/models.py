@@ -79,6 +79,13 @@ class Claim(models.Model):
         help_text="End of the claimed event's time window.",
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
+    geocoded = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Where the geocoder placed place_name: display_name, latitude, longitude, "
+        "bbox [west, south, east, north]; empty until a search needed it.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

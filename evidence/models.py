@@ -66,6 +66,33 @@ class Evidence(models.Model):
     content_sha256 = models.CharField(max_length=64, blank=True)
     archive_url = models.URLField(max_length=2000, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Relevance to the claim, computed by the services (evidence.relevance) whenever the item or
+    # the claim's place or window changes; never typed in.
+    distance_km = models.FloatField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Great-circle distance from the claimed point or box (0 inside the box); "
+        "empty when the item or the claim has no place.",
+    )
+    in_window = models.BooleanField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Whether observed_at falls inside the claimed window; empty when either is missing.",
+    )
+    offset_hours = models.FloatField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Hours from the claimed window: negative before, positive after, 0 inside.",
+    )
+    thumbnail_sha256 = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the stored thumbnail's bytes (what stored_thumbnail_url serves).",
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -141,6 +168,11 @@ class FetchJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     items_found = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Problems that did not fail the run (a thumbnail refused, say), one string each.",
+    )
 
     class Meta:
         ordering = ["-queued_at", "-id"]
