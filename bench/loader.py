@@ -123,7 +123,7 @@ def _rows(
         claims.append(
             f"{claim_id}\t{maker.text()}\t{maker.claimant()}\t{claimed.isoformat()}\t"
             f"https://news.example.org/{claim_id}\ten\t{place}\t{lat}\t{lon}\t"
-            f"\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t{_ts(opened)}\n"
+            f"\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t{{}}\t{_ts(opened)}\n"
         )
         state = rng.choices(states, weights)[0]
         final = state in decided
@@ -158,7 +158,7 @@ def _rows(
 
 CLAIM_COLUMNS = (
     "id, text, claimant, claimed_at, source_url, language, place_name, latitude, longitude, "
-    "bbox_west, bbox_south, bbox_east, bbox_north, event_start, event_end, created_at"
+    "bbox_west, bbox_south, bbox_east, bbox_north, event_start, event_end, geocoded, created_at"
 )
 TICKET_COLUMNS = (
     "id, claim_id, state, verdict, proposed_verdict, rationale, priority, assignee_id, "
