@@ -22,6 +22,7 @@ DATABASES = {
     "workers": harness.API_DB,
     "scale": harness.SCALE_DB,
     "admin": harness.SCALE_DB,
+    "workbench": harness.API_DB,
 }
 
 
@@ -104,6 +105,12 @@ RAISED_RATES = {
 }
 
 
+WORKBENCH_KEYS = {
+    "FACTCHECK_FIRMS_MAP_KEY": "bench-not-used",
+    "FACTCHECK_FACTCHECK_TOOLS_KEY": "bench-not-used",
+}
+
+
 def section_env(name: str) -> dict[str, str]:
     from tests.stubs.server import provider_env
 
@@ -115,6 +122,10 @@ def section_env(name: str) -> dict[str, str]:
         if name == "api":
             stub.pop("FACTCHECK_SSRF_ALLOW_LOOPBACK")
         env.update(stub)
+    if name == "workbench":
+        # Every provider configured, so that the ticket gets all six fetch jobs (the section runs
+        # them in process on made-up answers: no provider is called).
+        env.update(WORKBENCH_KEYS)
     if name == "workers":
         env.update(RAISED_RATES)
         # The SSRF guard lets the web-source fetcher reach the stub on loopback only with this

@@ -6,6 +6,9 @@
 - Isolation: tickets opened at a steady rate while one provider (GDELT) answers seconds late; the
   other providers' jobs must finish as fast as when nobody is slow.
 - Queue overhead: a no-op Celery task's round trip against a raw Redis LPUSH/BRPOP round trip.
+- Thumbnail storage (issue 9): the same batch with workers started with FACTCHECK_STORE_THUMBNAILS
+  true and false, one right after the other (the order alternating between repeats); the wall
+  times compared within each repeat.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import os
 import statistics
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bench import harness
@@ -50,10 +53,12 @@ def pool() -> tuple[str, int, int]:
 
 
 @contextlib.contextmanager
-def workers(*, pool_name: str, processes: int, concurrency: int) -> Iterator[list[Proc]]:
+def workers(
+    *, pool_name: str, processes: int, concurrency: int, env: Mapping[str, str] | None = None
+) -> Iterator[list[Proc]]:
     procs = [
         harness.celery_worker(
-            os.environ,
+            os.environ if env is None else env,
             name=f"bench-worker-{i}-{uuid.uuid4().hex[:6]}",
             pool=pool_name,
             concurrency=concurrency,
@@ -292,6 +297,70 @@ def probe_pair(tickets: int, rate: float, maker: ClaimMaker) -> dict[str, Any]:
     return {"normal": normal, "slow": slow, "others_p95_growth_s": worst}
 
 
+# --- Thumbnail storage on and off -------------------------------------------------------------------
+
+THUMBNAILS_SETTING = "FACTCHECK_STORE_THUMBNAILS"
+THUMBNAILS_PATH = "/thumbnails/"
+
+
+def thumbnails_preflight() -> None:
+    """Refuse to start, saying what is missing, when this checkout cannot turn thumbnail storage
+    off (the comparison would compare two identical runs)."""
+    from django.conf import settings
+
+    if not hasattr(settings, THUMBNAILS_SETTING):
+        raise SystemExit(
+            f"settings.{THUMBNAILS_SETTING} does not exist: the thumbnail storage of issue 9 (E2) "
+            "is not in this checkout, so the workers' benchmark cannot compare it on and off."
+        )
+
+
+def _thumbnail_requests() -> int:
+    _, counts = harness.http_json(f"{_stub_base()}/_stub/requests")
+    return sum(n for path, n in counts.items() if path.startswith(THUMBNAILS_PATH))
+
+
+def _thumbnails_stored() -> int:
+    from evidence.models import Evidence
+
+    return Evidence.objects.exclude(thumbnail_sha256="").count()
+
+
+def thumbnail_run(
+    store: bool, tickets: int, maker: ClaimMaker, *, pool_name: str, processes: int, threads: int
+) -> dict[str, Any]:
+    """One batch with workers started with thumbnail storage on or off."""
+    env = {**os.environ, THUMBNAILS_SETTING: "true" if store else "false"}
+    with workers(pool_name=pool_name, processes=processes, concurrency=threads, env=env):
+        requests, stored = _thumbnail_requests(), _thumbnails_stored()
+        run = batch(tickets, maker, timeout=TIMEOUT)
+        run["thumbnail_requests"] = _thumbnail_requests() - requests
+        run["thumbnails_stored"] = _thumbnails_stored() - stored
+    return run
+
+
+def thumbnail_pair(
+    tickets: int, maker: ClaimMaker, *, on_first: bool, **pool: Any
+) -> dict[str, Any]:
+    """Storage on and off, one right after the other, each with workers of its own."""
+    order = (True, False) if on_first else (False, True)
+    runs = {store: thumbnail_run(store, tickets, maker, **pool) for store in order}
+    on, off = runs[True], runs[False]
+    pair = {
+        "on": on,
+        "off": off,
+        "on_first": on_first,
+        "added": on["wall_seconds"] / off["wall_seconds"] - 1,
+    }
+    log(
+        f"workers: thumbnails on {on['wall_seconds']:.1f} s ({on['thumbnail_requests']} thumbnail "
+        f"requests, {on['thumbnails_stored']} items with a stored thumbnail), off "
+        f"{off['wall_seconds']:.1f} s ({off['thumbnail_requests']} requests): "
+        f"{pair['added']:+.1%}"
+    )
+    return pair
+
+
 def _ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
@@ -300,6 +369,8 @@ def run(*, quick: bool) -> dict[str, Any]:
     tickets, sample, repeats = (100, 4, 3) if quick else (1000, 10, 3)
     probe_tickets, probe_rate = (15, 3.0) if quick else (40, 3.0)
     pings = 300 if quick else 1000
+    thumbnail_tickets = 100 if quick else 500
+    thumbnails_preflight()
     pool_name, processes, threads = pool()
     concurrency = processes * threads
     maker = ClaimMaker(seed=7)
@@ -320,6 +391,17 @@ def run(*, quick: bool) -> dict[str, Any]:
                     f"workers: one worker in sequence: {sample} tickets in "
                     f"{seq['wall_seconds']:.1f} s -> {seq['extrapolated_seconds']:.0f} s for {tickets}"
                 )
+        thumbnail_pairs = [
+            thumbnail_pair(
+                thumbnail_tickets,
+                maker,
+                on_first=i % 2 == 0,
+                pool_name=pool_name,
+                processes=processes,
+                threads=threads,
+            )
+            for i in range(repeats)
+        ]
     wall = median([r["wall_seconds"] for r in runs])
     return {
         "latency_ms": LATENCY_MS,
@@ -349,6 +431,16 @@ def run(*, quick: bool) -> dict[str, Any]:
         "raw_round_trip_p99_ms": median([percentile(sorted(r), 99) * 1000 for _, r in trips]),
         "round_trip_ratio": median([_ms(c) / _ms(r) for c, r in trips]),
         "round_trips_per_run": pings,
+        "thumbnails": {
+            "tickets": thumbnail_tickets,
+            "added": median([p["added"] for p in thumbnail_pairs]),
+            "on_seconds": median([p["on"]["wall_seconds"] for p in thumbnail_pairs]),
+            "off_seconds": median([p["off"]["wall_seconds"] for p in thumbnail_pairs]),
+            "thumbnail_requests": median([p["on"]["thumbnail_requests"] for p in thumbnail_pairs]),
+            "thumbnails_stored": median([p["on"]["thumbnails_stored"] for p in thumbnail_pairs]),
+            "off_thumbnail_requests": max(p["off"]["thumbnail_requests"] for p in thumbnail_pairs),
+            "runs": thumbnail_pairs,
+        },
         "probe": {
             "tickets": probe_tickets,
             "rate_per_second": probe_rate,
