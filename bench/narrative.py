@@ -8,6 +8,7 @@ HOW = """\
     .venv/bin/python -m bench run           # everything, ~20 min on 2 cores; writes this page
     .venv/bin/python -m bench run --quick   # a few minutes: shorter runs, 100 tickets, up to 100k claims
     .venv/bin/python -m bench run --only api,admin   # some sections (the others' last results stay)
+    .venv/bin/python -m bench run --only workbench   # the ticket page and its map data (issue 9)
     .venv/bin/python -m bench report        # this page again from var/bench/results.json
 
 It needs PostgreSQL (`BENCH_PG_URL`, default `postgres://postgres@127.0.0.1:5432`, a user that may
@@ -26,6 +27,11 @@ measure the throttle; `FACTCHECK_BENCH_VIEWS=true` routes the bare baseline view
 `bench/views.py` under `/bench/` (read in `factcheck/settings.py`, included in `factcheck/urls.py`;
 never set it in production); the workers' section raises the providers' rate limits and sets
 `FACTCHECK_TESTING=true` (see section 2).
+
+The sections: 1 the API, 2 the workers (with thumbnail storage on and off), 3 the ticket list at
+scale, 4 the admin at 100k tickets, 5 the evidence workbench (issue 9: a ticket's page and its
+map's GeoJSON at 10 and 500 evidence items). Sections 2 and 5 refuse to start, saying what is
+missing, on a checkout without the pieces of issue 9 they measure.
 """
 
 CHANGES = """\

@@ -13,6 +13,10 @@ Q_P95_TARGET_MS = 50.0
 IDEAL_RATIO_TARGET = 1.5
 ROUND_TRIP_RATIO_TARGET = 5.0
 ADMIN_QUERIES_TARGET = 10
+# Issue 9, the evidence workbench.
+WORKBENCH_PAGE_P95_TARGET_MS = 300.0
+WORKBENCH_GEOJSON_P95_TARGET_MS = 100.0
+THUMBNAILS_ADDED_TARGET = 0.10
 # The isolation probe: the other providers' p95 may grow by this much while one provider is slow.
 ISOLATION_SLACK_S = 0.25
 
@@ -148,6 +152,11 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 _met(workers["round_trip_ratio"] <= ROUND_TRIP_RATIO_TARGET),
             )
         )
+    if workers and "thumbnails" in workers:
+        rows.append(thumbnails_target(workers["thumbnails"]))
+    workbench = results.get("workbench")
+    if workbench:
+        rows += workbench_targets(workbench)
     admin = results.get("admin")
     if admin:
         page = admin["pages"]["ticket list"]
@@ -160,6 +169,49 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             )
         )
     return rows
+
+
+def thumbnails_target(t: dict[str, Any]) -> tuple[str, str, str, str]:
+    label = f"Thumbnail storage: workers' wall time on vs off ({t['tickets']:,} tickets)"
+    wanted = f"≤ +{THUMBNAILS_ADDED_TARGET:.0%}"
+    if not t["thumbnails_stored"]:
+        return label, wanted, "— (no thumbnail was stored: nothing measured)", "—"
+    return (
+        label,
+        wanted,
+        f"{t['added'] * 100:+.1f}% ({_f(t['on_seconds'])} s vs {_f(t['off_seconds'])} s; "
+        f"{_f(t['thumbnail_requests'], 0)} thumbnails fetched)",
+        _met(t["added"] <= THUMBNAILS_ADDED_TARGET),
+    )
+
+
+def workbench_targets(wb: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    page, geojson = wb["pages"]["ticket page"], wb["pages"]["evidence.geojson"]
+    largest = max(page, key=int)
+    by_size = {size: page[size]["queries"] for size in page}
+    same = len(set(by_size.values())) == 1
+    return [
+        (
+            f"Ticket page with {int(largest):,} evidence items (fact-checker): p95",
+            f"≤ {WORKBENCH_PAGE_P95_TARGET_MS:g} ms",
+            f"{_f(page[largest]['p95_ms'], 0)} ms (p50 {_f(page[largest]['p50_ms'], 0)} ms)",
+            _met(page[largest]["p95_ms"] <= WORKBENCH_PAGE_P95_TARGET_MS),
+        ),
+        (
+            "Ticket page: queries at " + " and at ".join(f"{int(s):,}" for s in by_size) + " items",
+            "the same",
+            ", ".join(f"{q} at {int(s):,}" for s, q in by_size.items()),
+            _met(same),
+        ),
+        (
+            f"`evidence.geojson` with {int(largest):,} items: p95",
+            f"≤ {WORKBENCH_GEOJSON_P95_TARGET_MS:g} ms",
+            f"{_f(geojson[largest]['p95_ms'], 0)} ms (p50 {_f(geojson[largest]['p50_ms'], 0)} ms; "
+            f"queries {', '.join(str(geojson[s]['queries']) for s in geojson)} at "
+            f"{', '.join(f'{int(s):,}' for s in geojson)} items)",
+            _met(geojson[largest]["p95_ms"] <= WORKBENCH_GEOJSON_P95_TARGET_MS),
+        ),
+    ]
 
 
 # --- sections ---------------------------------------------------------------------------------------
@@ -297,6 +349,79 @@ per provider, seconds (median of the runs):
 
 The other providers' p95 grew by at most {_f(probe["others_p95_growth_s"] * 1000, 0)} ms: each
 (ticket, provider) is its own task, and a worker thread waiting on GDELT holds up nothing else.
+{thumbnails_paragraph(w)}"""
+
+
+def thumbnails_paragraph(w: dict[str, Any]) -> str:
+    t = w.get("thumbnails")
+    if not t:
+        return ""
+    runs = [
+        [
+            str(i + 1),
+            "on, then off" if pair["on_first"] else "off, then on",
+            _f(pair["on"]["wall_seconds"]),
+            _f(pair["off"]["wall_seconds"]),
+            f"{pair['added'] * 100:+.1f}%",
+            str(pair["on"]["thumbnail_requests"]),
+            str(pair["on"]["thumbnails_stored"]),
+        ]
+        for i, pair in enumerate(t["runs"])
+    ]
+    off = t["off_thumbnail_requests"]
+    return f"""
+Thumbnail storage (issue 9): a batch of {t["tickets"]:,} tickets like the runs above, once with workers
+started with `FACTCHECK_STORE_THUMBNAILS=true` (each satellite scene's thumbnail downloaded from
+the stub, {w["latency_ms"]:g} ms late like every other request, checked and re-encoded with Pillow,
+stored under its SHA-256) and once with `false`, each with workers of their own, one right after the
+other, the order alternating between runs:
+
+{_table(["run", "order", "on s", "off s", "added", "thumbnails fetched (on)", "items with a stored thumbnail (on)"], runs)}
+
+Median: **{t["added"] * 100:+.1f}%** ({_f(t["on_seconds"])} s on, {_f(t["off_seconds"])} s off).
+With storage off the workers fetched {off} thumbnail{"s" if off != 1 else ""}.
+"""
+
+
+def workbench_section(wb: dict[str, Any]) -> str:
+    rows = []
+    for name, by_size in wb["pages"].items():
+        for size, page in by_size.items():
+            slowest = "; ".join(
+                f"{q['ms']:.0f} ms `{q['sql'][:70]}…`" for q in page["slowest"][:2] if q["ms"] >= 1
+            )
+            rows.append(
+                [
+                    name,
+                    f"{int(size):,}",
+                    _f(page["p50_ms"], 0),
+                    _f(page["p95_ms"], 0),
+                    str(page["queries"]),
+                    _f(page["bytes"] / 1024, 0),
+                    slowest or "all < 1 ms",
+                ]
+            )
+    largest, smallest = max(wb["tickets"], key=int), min(wb["tickets"], key=int)
+    ticket = wb["tickets"][largest]
+    kinds = ", ".join(
+        f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(ticket["by_kind"].items())
+    )
+    return f"""## 5. The evidence workbench: a ticket's page and its map data
+
+The seed claim about the Valdai residence (point, box, the 28-29 December 2025 window), opened
+through the service among {wb["other_tickets"]:,} other tickets, once with {int(smallest):,} evidence items and once
+with {int(largest):,} ({kinds}), made by `bench/workbench_data.py`: each provider's answer written
+in the provider's own format, parsed by its own parser and stored through the worker's path
+(`fetch_job_claim`, `fetch_job_finish`, so the relevance fields are filled as the workers fill
+them: {ticket["with_distance"]} items with a distance, {ticket["with_window"]} placed against the
+window), notes and documents through `evidence_add`, a stored JPEG thumbnail for each of the
+{ticket["thumbnails"]} scenes, a mix of stances. The research is started and the ticket assigned
+to a fact-checker (staff, not a superuser), whose session makes the requests: the admin's change
+page (`/admin/claims/ticket/<id>/change/`) and `GET /api/v1/tickets/<id>/evidence.geojson`. Each:
+{wb["repeats"]} runs of {wb["requests_per_run"]} sequential requests through gunicorn; p50/p95 are
+medians over the runs; queries counted in-process (Django's test client, same user).
+
+{_table(["request", "items", "p50 ms", "p95 ms", "queries", "KiB", "slowest queries"], rows)}
 """
 
 
@@ -415,7 +540,7 @@ def machine_section(m: dict[str, Any]) -> str:
 def render(results: dict[str, Any]) -> str:
     from bench.narrative import CHANGES, HOW, REMAINS
 
-    sections = [s for s in ("api", "workers", "scale", "admin") if s in results]
+    sections = [s for s in ("api", "workers", "scale", "admin", "workbench") if s in results]
     quick = any(results[s].get("quick") for s in sections)
     timing = "; ".join(
         f"{s}: {_f(results[s].get('section_seconds', 0) / 60, 1)} min, "
@@ -447,6 +572,7 @@ def render(results: dict[str, Any]) -> str:
         ("workers", workers_section),
         ("scale", scale_section),
         ("admin", admin_section),
+        ("workbench", workbench_section),
     ):
         if name in results:
             parts += [render_section(results[name]), ""]
