@@ -337,7 +337,8 @@ def _nominatim(seen: Seen) -> Canned:
 THUMBNAILS = SAMPLES / "thumbnails"
 _IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 # Misbehaving pictures, at /thumbnails/bad/<kind>.<anything>; `too-large` takes ?bytes=N (default
-# 6 MB) and ?stream=1 (no Content-Length: the client must stop reading by itself).
+# 6 MB) and ?stream=1 (no Content-Length: the client must stop reading by itself), `pixel-bomb`
+# takes ?side=N (default 8000).
 BAD_THUMBNAILS = (
     "not-an-image",
     "truncated",
@@ -364,9 +365,10 @@ def _thumbnail_file(name: str) -> tuple[bytes, str]:
 
 
 @functools.cache
-def _pixel_bomb() -> bytes:
-    """A 20000 x 20000 black PNG (400 megapixels) that compresses to about 50 KB."""
-    side = 20_000
+def _pixel_bomb(side: int) -> bytes:
+    """A black PNG of side x side pixels that compresses to almost nothing (8000: 64 megapixels in
+    10 KB, under Pillow's own limit; 20000: 400 megapixels in 50 KB, over it)."""
+    side = max(1, min(side, 50_000))
     squeeze = zlib.compressobj(9)
     row = b"\0" * (1 + side // 8)  # filter byte, then 1 bit a pixel
     data = b"".join(squeeze.compress(row) for _ in range(side)) + squeeze.flush()
@@ -408,7 +410,7 @@ def _bad_thumbnail(kind: str, seen: Seen) -> Canned:
         body = jpeg[:20] + b"\0" * max(0, size - 20)
         return Canned(200, body, "image/jpeg", no_length=bool(seen.param("stream")))
     if kind == "pixel-bomb":
-        return Canned(200, _pixel_bomb(), "image/png")
+        return Canned(200, _pixel_bomb(int(seen.param("side") or 8000)), "image/png")
     if kind == "exif-rotated":
         return Canned(200, _exif_rotated(), "image/jpeg")
     return Canned(404, f"No misbehaving thumbnail called {kind!r}; see BAD_THUMBNAILS.")
