@@ -24,6 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 LOG_DIR = ROOT / "var" / "bench"
+# The stored files (scene thumbnails) of every process the benchmark starts, emptied at each run.
+MEDIA_DIR = LOG_DIR / "media"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS_HOST = "127.0.0.1"
 REDIS_PORT = int(os.environ.get("BENCH_REDIS_PORT", "6379"))
@@ -47,7 +49,8 @@ def database_url(name: str) -> str:
 
 def base_env(database: str, **extra: str) -> dict[str, str]:
     """The environment of every process the benchmark starts: production settings (DEBUG off, a
-    secret key, PostgreSQL, Redis), the bench views routed, the per-user throttle raised."""
+    secret key, PostgreSQL, Redis), the bench views routed, the per-user throttle raised, stored
+    files kept in var/bench/media."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FACTCHECK_", "DJANGO_"))}
     env.update(
         {
@@ -60,6 +63,7 @@ def base_env(database: str, **extra: str) -> dict[str, str]:
             "FACTCHECK_BENCH_VIEWS": "true",
             "FACTCHECK_THROTTLE_USER": THROTTLE_USER,
             "FACTCHECK_LOG_LEVEL": "WARNING",
+            "FACTCHECK_MEDIA_ROOT": str(MEDIA_DIR),
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -373,8 +373,9 @@ def thumbnails_paragraph(w: dict[str, Any]) -> str:
 Thumbnail storage (issue 9): a batch of {t["tickets"]:,} tickets like the runs above, once with workers
 started with `FACTCHECK_STORE_THUMBNAILS=true` (each satellite scene's thumbnail downloaded from
 the stub, {w["latency_ms"]:g} ms late like every other request, checked and re-encoded with Pillow,
-stored under its SHA-256) and once with `false`, each with workers of their own, one right after the
-other, the order alternating between runs:
+stored under its SHA-256; their rate limit, `FACTCHECK_THUMBNAIL_RATE`, raised like the
+providers') and once with `false`, each with workers of their own, one right after the other, the
+order alternating between runs:
 
 {_table(["run", "order", "on s", "off s", "added", "thumbnails fetched (on)", "items with a stored thumbnail (on)"], runs)}
 

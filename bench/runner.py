@@ -99,9 +99,10 @@ def prepare_database(name: str) -> None:
 
 # The providers' real rate limits are shared by all workers (GDELT: one request every 5 s); against
 # the stub they would measure the limits, not the workers. The benchmark raises them.
+# The same for the scenes' picture downloads (FACTCHECK_THUMBNAIL_RATE, 10/s by default).
 RAISED_RATES = {
     f"FACTCHECK_{name}_RATE": "100000"
-    for name in ("STAC", "FIRMS", "WAYBACK", "GDELT", "FACTCHECK_TOOLS", "WEB_SOURCE")
+    for name in ("STAC", "FIRMS", "WAYBACK", "GDELT", "FACTCHECK_TOOLS", "WEB_SOURCE", "THUMBNAIL")
 }
 
 
@@ -161,6 +162,7 @@ def run(*, only: list[str], quick: bool, keep_databases: bool) -> int:
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     for old_log in LOG_DIR.glob("*.log"):  # the previous run's process logs
         old_log.unlink()
+    shutil.rmtree(harness.MEDIA_DIR, ignore_errors=True)  # the previous run's stored thumbnails
     results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results["machine"] = machine()
     started = time.monotonic()

@@ -269,17 +269,18 @@ def thumbnail_jpeg(rng: random.Random) -> bytes:
     return out.getvalue()
 
 
-THUMBNAIL_STORE = "evidence.thumbnails.thumbnail_store(data) -> sha256"
+THUMBNAIL_STORE = "evidence.thumbnails.thumbnail_store(content=...) -> sha256"
 
 
 def thumbnail_storer() -> Callable[[bytes], str] | None:
-    """The evidence app's function that stores a thumbnail's bytes under their SHA-256 (issue 9's
-    thumbnail storage), or None when this checkout has none."""
+    """The evidence app's function that keeps a thumbnail's JPEG bytes under their SHA-256 (issue
+    9's thumbnail storage, as the worker calls it), or None when this checkout has none."""
     try:
         from evidence import thumbnails
     except ImportError:
         return None
-    return getattr(thumbnails, "thumbnail_store", None)
+    store = getattr(thumbnails, "thumbnail_store", None)
+    return None if store is None else lambda data: store(content=data)
 
 
 def thumbnails_attach(ticket_id: int, rng: random.Random) -> int:
