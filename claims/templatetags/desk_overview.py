@@ -14,12 +14,12 @@ from evidence.overview import ProviderRuns
 
 register = template.Library()
 
-AGE_CHART_WIDTH = 560
+AGE_CHART_WIDTH = 500
 AGE_LABEL_WIDTH = 100
-AGE_BAR_WIDTH = 400
+AGE_BAR_WIDTH = 350
 AGE_ROW_HEIGHT = 30
 AGE_BAR_HEIGHT = 20
-MINI_BAR_WIDTH = 120
+MINI_BAR_WIDTH = 80
 MINI_BAR_HEIGHT = 12
 NONE = "\N{EN DASH}"  # no figure
 # A segment narrower than this shows its count only in its tooltip.
