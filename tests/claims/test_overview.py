@@ -11,7 +11,9 @@ import subprocess
 import sys
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +24,6 @@ from claims.templatetags.desk_overview import NONE, duration, percent
 from claims.workflow import State
 from evidence.models import FetchJob, FetchStatus, Provider
 from tests.claims import overview_scenario as scenario
-from tests.claims.test_admin import login
 from tests.factories import TicketFactory
 from tests.workers.processes import PROJECT
 
@@ -32,6 +33,16 @@ INDEX = reverse("admin:index")
 SEGMENT = re.compile(r'<rect class="desk-segment[^"]*" data-bucket="(\w+)" data-count="(\d+)"')
 ROW = re.compile(r'<g class="desk-age-row" data-state="(\w+)" data-total="(\d+)">(.*?)</g>', re.S)
 WAITING = re.compile(r'<tr class="desk-waiting" data-ticket="(\d+)">')
+
+
+def login(user: User) -> Client:
+    """A client logged in as `user`, staff as the create_role_user command makes every role."""
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 # --- the figures ------------------------------------------------------------------------------------
