@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from evidence.models import FetchJob, FetchStatus
 from evidence.providers import registry
+from evidence.providers._claim import claim_geocoded
 from evidence.providers.errors import ProviderError
 from evidence.services import (
     evidence_urls,
@@ -90,7 +91,7 @@ def fetch_job_run(
     if fetch_job_skip_if_decided(job=job):
         return Outcome(str(FetchStatus.SKIPPED))
     try:
-        candidates = _fetch(job)
+        candidates, geocoded = _fetch(job)
     except ProviderError as error:
         return _after_failure(job, error)
     except SoftTimeLimitExceeded:
@@ -108,7 +109,7 @@ def fetch_job_run(
         return _closed(
             fetch_job_fail(job=job, error=f"Internal error: {type(error).__name__}: {error}")
         )
-    return _closed(fetch_job_finish(job=job, candidates=candidates))
+    return _closed(fetch_job_finish(job=job, candidates=candidates, geocoded=geocoded))
 
 
 def _closed(job: FetchJob | None) -> Outcome:
@@ -117,11 +118,24 @@ def _closed(job: FetchJob | None) -> Outcome:
     return Outcome(str(job.status) if job is not None else "lost")
 
 
-def _fetch(job: FetchJob) -> list:
+def _fetch(job: FetchJob) -> tuple[list, dict | None]:
+    """The provider's candidates, and where the geocoder placed the claim if the provider
+    searched by place (recorded on the claim with the candidates)."""
     provider = registry.get(job.provider)
     extra_urls = evidence_urls(job.ticket_id)
     with HttpClient(job.provider) as http:
-        return provider.fetch(job.ticket.claim, http=http, extra_urls=extra_urls)
+        candidates = provider.fetch(job.ticket.claim, http=http, extra_urls=extra_urls)
+        return candidates, _geocoded(provider, job, http)
+
+
+def _geocoded(provider: object, job: FetchJob, http: HttpClient) -> dict | None:
+    if not getattr(provider, "searches_by_place", False):
+        return None
+    try:
+        return claim_geocoded(job.ticket.claim, http=http)
+    except ProviderError as error:  # the search itself went through: keep its evidence
+        log.warning("Fetch job %s: the claim's place was not recorded: %s", job.pk, error)
+        return None
 
 
 def _after_failure(job: FetchJob, error: ProviderError) -> Outcome:

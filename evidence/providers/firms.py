@@ -167,6 +167,7 @@ def _row_candidate(row: dict[str, str], *, source: str, brightness_column: str) 
 
 class FirmsProvider:
     name = Provider.THERMAL_ANOMALIES
+    searches_by_place = True  # claim_bbox: the runner records the geocoded place
 
     def applies_to(self, claim: Claim) -> str:
         return needs_place(claim)

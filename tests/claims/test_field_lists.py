@@ -78,7 +78,9 @@ def test_evidence_layers_take_their_fields_from_the_model_and_the_services():
 def test_the_fetched_fields_follow_the_candidate_dataclass():
     candidate_fields = {f.name for f in dataclasses.fields(Candidate)} - {"bbox"}
     refreshed = set(evidence_services.FETCHED_FIELDS)
-    assert refreshed == (candidate_fields | set(BBOX_FIELDS) | {"updated_at"}) - {
+    relevance = set(evidence_services.RELEVANCE_FIELDS)
+    assert relevance == {"distance_km", "in_window", "offset_hours"}
+    assert refreshed == (candidate_fields | set(BBOX_FIELDS) | relevance | {"updated_at"}) - {
         "external_id",
         *evidence_services.ASSESSED_FIELDS,
     }
