@@ -50,8 +50,8 @@ def test_the_admin_open_form_is_a_model_form_on_the_claim():
 
 def test_the_api_claim_input_is_a_model_serializer_on_the_claim():
     assert ClaimInputSerializer.Meta.model is Claim
-    assert set(ClaimInputSerializer().fields) == {*CLAIM_FIELDS, "tags"}
-    assert set(ClaimSerializer().fields) == {"id", *CLAIM_FIELDS, "tags", "created_at"}
+    assert set(ClaimInputSerializer().fields) == {*CLAIM_FIELDS, "tags", "geocoded"}
+    assert set(ClaimSerializer().fields) == {"id", *CLAIM_FIELDS, "tags", "geocoded", "created_at"}
 
 
 def test_the_admin_shows_every_claim_field():
