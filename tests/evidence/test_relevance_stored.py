@@ -219,3 +219,35 @@ def test_the_data_migration_fills_items_stored_before_relevance_was_computed() -
     old.refresh_from_db()
     assert old.distance_km == pytest.approx(DEGREE_KM, abs=0.01)
     assert (old.in_window, old.offset_hours) == (True, 0.0)
+
+
+def test_the_offline_demo_has_scenes_and_detections_around_the_seed_claim(
+    stub_settings: StubServer,
+) -> None:
+    """The stub's samples give the map, the timeline and a before/after pair something to show:
+    scenes before, inside and after the window of the seed claim (28-29 Dec 2025, Moscow time),
+    some covering the residence and some beside it, with varied cloud; detections inside and
+    outside the window, all near the place."""
+    claim = ClaimFactory(latitude=58.0, longitude=33.3, **VALDAI_BOX, **WINDOW)
+    ticket = TicketFactory(claim=claim, state=State.RESEARCHING)
+    for provider in (Provider.SATELLITE_SCENES, Provider.THERMAL_ANOMALIES):
+        job = FetchJob.objects.create(ticket=ticket, provider=provider)
+        assert fetch_job_run(job.pk, task_id=provider).status == "succeeded"
+
+    scenes = list(Evidence.objects.filter(ticket=ticket, kind=Kind.SATELLITE_SCENE))
+    offsets = [s.offset_hours for s in scenes]
+    assert min(offsets) < 0 and max(offsets) > 0 and 0 in offsets
+    assert any(s.in_window and s.distance_km == 0 for s in scenes)  # a scene over the residence
+    assert any(s.distance_km > 0 for s in scenes)  # and footprints beside it
+    assert all(s.distance_km < 100 for s in scenes)
+    clouds = sorted(s.metadata["eo:cloud_cover"] for s in scenes)
+    assert clouds[0] < 10 and clouds[-1] > 50
+    usable_before = [s for s in scenes if s.offset_hours < 0 and s.metadata["eo:cloud_cover"] < 30]
+    usable_after = [s for s in scenes if s.offset_hours > 0 and s.metadata["eo:cloud_cover"] < 30]
+    assert usable_before and usable_after  # a before/after pair
+    assert all(s.title.startswith("[SAMPLE] ") and s.thumbnail_url for s in scenes)
+
+    detections = list(Evidence.objects.filter(ticket=ticket, kind=Kind.THERMAL_ANOMALY))
+    assert {d.in_window for d in detections} == {True, False}
+    assert all(d.distance_km is not None and d.distance_km < 20 for d in detections)
+    assert all(d.title.startswith("[SAMPLE] ") for d in detections)
