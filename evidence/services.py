@@ -491,13 +491,16 @@ def fetch_job_finish(
     *,
     job: FetchJob,
     candidates: Sequence[Candidate],
+    warnings: Sequence[str] = (),
     geocoded: Mapping[str, Any] | None = None,
 ) -> FetchJob | None:
     """Store what a run found and close its job as succeeded, in one transaction, with one
-    TicketEvent summing it up. The ticket's state is not touched. If the ticket was decided while
-    the run was under way, nothing is stored and the job is closed as skipped. None if the run lost
-    the job. `geocoded`: where the geocoder placed the claim's place name for this run (see
-    `claim_geocoded_record`); the items are measured from it when the claim has no point or box."""
+    TicketEvent summing it up. `warnings`: problems that did not fail the run (a thumbnail not
+    kept), kept on the job and counted in the event. `geocoded`: where the geocoder placed the
+    claim's place name for this run (see `claim_geocoded_record`); the items are measured from it
+    when the claim has no point or box. The ticket's state is not touched. If the ticket was
+    decided while the run was under way, nothing is stored and the job is closed as skipped. None
+    if the run lost the job."""
     with transaction.atomic():
         current = _held(job)
         if current is None or _skip_if_decided(current):
@@ -522,7 +525,9 @@ def fetch_job_finish(
         current.status = FetchStatus.SUCCEEDED
         current.finished_at = now
         current.items_found = stored
-        current.save(update_fields=["status", "finished_at", "items_found"])
+        current.warnings = list(warnings)
+        current.save(update_fields=["status", "finished_at", "items_found", "warnings"])
+        warned = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
         event_record(
             ticket=current.ticket,
             action=EventAction.FETCH_COMPLETED,
@@ -530,7 +535,7 @@ def fetch_job_finish(
             note=(
                 f"{current.get_provider_display()}: {stored} item{'s' if stored != 1 else ''} "
                 f"found, {len(ids - known)} new; {_duration(current, now)}, "
-                f"attempt {current.attempts}."
+                f"attempt {current.attempts}{warned}."
                 + (f" Place found: {claim.geocoded['display_name']}." if placed else "")
             ),
         )
