@@ -73,7 +73,7 @@ def test_a_fact_checkers_browser_decodes_every_kept_scene_picture(
     )
     page.wait_for_function("() => [...document.images].every(img => img.complete)")
     widths = page.evaluate("() => [...document.images].map(img => img.naturalWidth)")
-    assert widths == [256, 256, 256]
+    assert widths == [256] * len(paths)
     screenshot(page, "kept-thumbnails")
 
 
