@@ -21,6 +21,7 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from bench.harness import log
@@ -230,12 +231,15 @@ def factcheck_answer(rng: random.Random, n: int) -> dict[str, Any]:
 
 def candidates(provider: str, rng: random.Random, n: int) -> list[Any]:
     """The provider's own parser run on an answer in its own format."""
+    from evidence import relevance
     from evidence.providers import factchecktools, firms, gdelt, stac, wayback
 
     if provider == "satellite_scenes":
         return [stac.item_candidate(item, api_url=STAC_API) for item in stac_items(rng, n)]
     if provider == "thermal_anomalies":
-        return firms.parse_csv(firms_csv(rng, n), source="VIIRS_SNPP_NRT")
+        # As the provider calls it: with the claim's place, for the distance each title names.
+        place = relevance.claim_geometry(SimpleNamespace(**CLAIM))
+        return firms.parse_csv(firms_csv(rng, n), source="VIIRS_SNPP_NRT", claim_place=place)
     if provider == "news_coverage":
         return gdelt.parse_artlist(gdelt_artlist(rng, n))
     if provider == "archive":
