@@ -380,8 +380,20 @@ order alternating between runs:
 {_table(["run", "order", "on s", "off s", "added", "thumbnails fetched (on)", "items with a stored thumbnail (on)"], runs)}
 
 Median: **{t["added"] * 100:+.1f}%** ({_f(t["on_seconds"])} s on, {_f(t["off_seconds"])} s off).
-With storage off the workers fetched {off} thumbnail{"s" if off != 1 else ""}.
+With storage off the workers fetched {off} thumbnail{"s" if off != 1 else ""}.{_extra_requests(t)}
 """
+
+
+def _extra_requests(t: dict[str, Any]) -> str:
+    if not t.get("off_requests"):
+        return ""
+    share = t["thumbnail_requests"] / t["off_requests"]
+    return (
+        f" The pictures are {_f(t['thumbnail_requests'], 0)} more requests on top of the "
+        f"{_f(t['off_requests'], 0)} of a run without them (+{share:.0%}), each as late as any "
+        "other: a job downloads its pictures a few at a time after its STAC search, so they "
+        "lengthen the satellite jobs rather than add to the others."
+    )
 
 
 def workbench_section(wb: dict[str, Any]) -> str:

@@ -439,6 +439,7 @@ def run(*, quick: bool) -> dict[str, Any]:
             "thumbnail_requests": median([p["on"]["thumbnail_requests"] for p in thumbnail_pairs]),
             "thumbnails_stored": median([p["on"]["thumbnails_stored"] for p in thumbnail_pairs]),
             "off_thumbnail_requests": max(p["off"]["thumbnail_requests"] for p in thumbnail_pairs),
+            "off_requests": median([p["off"]["requests"] for p in thumbnail_pairs]),
             "runs": thumbnail_pairs,
         },
         "probe": {
