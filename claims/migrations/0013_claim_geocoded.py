@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0012_fetch_event_actions'),
+        ("claims", "0012_fetch_event_actions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='claim',
-            name='geocoded',
-            field=models.JSONField(blank=True, default=dict, editable=False, help_text='Where the geocoder placed place_name: display_name, latitude, longitude, bbox [west, south, east, north]; empty until a search needed it.'),
+            model_name="claim",
+            name="geocoded",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                editable=False,
+                help_text="Where the geocoder placed place_name: display_name, latitude, longitude, bbox [west, south, east, north]; empty until a search needed it.",
+            ),
         ),
     ]
