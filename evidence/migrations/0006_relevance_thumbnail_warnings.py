@@ -4,35 +4,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('evidence', '0005_fetchjob_sent_at_resends'),
+        ("evidence", "0005_fetchjob_sent_at_resends"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='evidence',
-            name='distance_km',
-            field=models.FloatField(blank=True, editable=False, help_text='Great-circle distance from the claimed point or box (0 inside the box); empty when the item or the claim has no place.', null=True),
+            model_name="evidence",
+            name="distance_km",
+            field=models.FloatField(
+                blank=True,
+                editable=False,
+                help_text="Great-circle distance from the claimed point or box (0 inside the box); empty when the item or the claim has no place.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='evidence',
-            name='in_window',
-            field=models.BooleanField(blank=True, editable=False, help_text='Whether observed_at falls inside the claimed window; empty when either is missing.', null=True),
+            model_name="evidence",
+            name="in_window",
+            field=models.BooleanField(
+                blank=True,
+                editable=False,
+                help_text="Whether observed_at falls inside the claimed window; empty when either is missing.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='evidence',
-            name='offset_hours',
-            field=models.FloatField(blank=True, editable=False, help_text='Hours from the claimed window: negative before, positive after, 0 inside.', null=True),
+            model_name="evidence",
+            name="offset_hours",
+            field=models.FloatField(
+                blank=True,
+                editable=False,
+                help_text="Hours from the claimed window: negative before, positive after, 0 inside.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='evidence',
-            name='thumbnail_sha256',
-            field=models.CharField(blank=True, editable=False, help_text="SHA-256 of the stored thumbnail's bytes (what stored_thumbnail_url serves).", max_length=64),
+            model_name="evidence",
+            name="thumbnail_sha256",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                help_text="SHA-256 of the stored thumbnail's bytes (what stored_thumbnail_url serves).",
+                max_length=64,
+            ),
         ),
         migrations.AddField(
-            model_name='fetchjob',
-            name='warnings',
-            field=models.JSONField(blank=True, default=list, help_text='Problems that did not fail the run (a thumbnail refused, say), one string each.'),
+            model_name="fetchjob",
+            name="warnings",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="Problems that did not fail the run (a thumbnail refused, say), one string each.",
+            ),
         ),
     ]
