@@ -56,7 +56,7 @@ def _judgement_cells(row: Row, editable: bool, choices: list[tuple[str, str]]) -
         f'<td class="c-stance"><select name="{key}-stance" aria-label="Stance">'
         f"{_options(choices, row.stance_value)}</select>"
         f'<input type="hidden" name="{key}-stance-initial" value="{escape(row.stance_initial)}">'
-        f'</td><td class="c-summary"><textarea name="{key}-summary" rows="1" '
+        f'</td><td class="c-summary"><textarea name="{key}-summary" rows="2" '
         f'aria-label="Summary">{escape(row.summary_value)}</textarea>'
         f'<input type="hidden" name="{key}-summary-initial" value="{escape(row.summary_initial)}">'
         "</td>"

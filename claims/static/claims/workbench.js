@@ -68,6 +68,7 @@
   function drawMap(element) {
     var status = document.getElementById("wb-map-status");
     if (typeof L === "undefined") {
+      element.dataset.mapError = "Leaflet did not load";
       if (status) status.textContent = "The map library did not load.";
       return;
     }
@@ -120,6 +121,7 @@
         }
       })
       .catch(function (error) {
+        element.dataset.mapError = error.message;
         if (status) status.textContent = "The map data could not be loaded (" + error.message + ").";
       });
   }

@@ -1,0 +1,187 @@
+"""The ticket page as a fact-checker and a reviewer use it, in real Chromium: the seed Valdai ticket
+with the evidence its real fetch jobs store from the stub services, decoded scene thumbnails, the
+map with the claim and the evidence, the timeline; a stance changed and "Submit for review"
+pressed without saving first keeps the stance; a second reviewer approves. Screenshots of each
+step land in var/screenshots/test_workbench/<test>/."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from claims.models import Ticket
+from claims.workflow import State
+from evidence.models import Evidence, FetchJob, FetchStatus, Kind, Stance
+from seeds.loader import seed_ticket, seeds_load, seeds_read
+from tests.browser.conftest import PASSWORD
+from tests.stubs.fixtures import stub, stub_server, stub_settings  # noqa: F401
+from tests.stubs.server import StubServer
+from workers.runner import fetch_job_run
+
+pytestmark = pytest.mark.browser
+
+VALDAI = "lavrov-91-drones-at-residence"
+
+
+def _jpeg(colour: tuple[int, int, int]) -> bytes:
+    image = Image.new("RGB", (256, 256), colour)
+    for x in range(0, 256, 32):  # a grid, so the picture is visibly a picture
+        for y in range(256):
+            image.putpixel((x, y), (255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _store_missing_thumbnails(ticket: Ticket) -> None:
+    """Scenes whose picture the worker did not store (before the thumbnail download exists, or when
+    it is switched off) get a real JPEG stored under its SHA-256, as the worker stores them."""
+    scenes = Evidence.objects.filter(ticket=ticket, kind=Kind.SATELLITE_SCENE, thumbnail_sha256="")
+    for n, scene in enumerate(scenes):
+        data = _jpeg(((40 * n) % 256, 120, 200 - (30 * n) % 200))
+        sha = hashlib.sha256(data).hexdigest()
+        name = f"thumbnails/{sha}.jpg"
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(data))
+        Evidence.objects.filter(pk=scene.pk).update(thumbnail_sha256=sha)
+
+
+@pytest.fixture
+def valdai_ticket(stub_settings: StubServer, settings, tmp_path) -> Ticket:  # noqa: F811
+    """The seed ticket with the evidence its fetch jobs found, run in process against the stub."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.FACTCHECK_MAP_TILES_URL = ""  # no network here, as in the offline demo
+    seeds_load()
+    seed = next(s for s in seeds_read() if s.key == VALDAI)
+    ticket = seed_ticket(seed)
+    assert ticket is not None
+    for job in FetchJob.objects.filter(ticket=ticket, status=FetchStatus.QUEUED):
+        fetch_job_run(job.pk, task_id=f"browser-{job.pk}")
+    _store_missing_thumbnails(ticket)
+    assert Evidence.objects.filter(ticket=ticket).count() >= 10
+    return ticket
+
+
+def _open(page: Page, live_site: str, ticket: Ticket) -> None:
+    page.goto(f"{live_site}/admin/claims/ticket/{ticket.pk}/change/")
+    expect(page.locator("#workbench")).to_be_visible()
+
+
+def _wait_for_map(page: Page) -> int:
+    page.wait_for_selector("#wb-map[data-features], #wb-map[data-map-error]")
+    element = page.locator("#wb-map")
+    assert element.get_attribute("data-map-error") is None, element.get_attribute("data-map-error")
+    return int(element.get_attribute("data-features") or "0")
+
+
+def test_fact_checker_weighs_the_evidence_and_a_second_reviewer_approves(
+    page: Page,
+    live_site: str,
+    login: Callable[[Page, str, str], None],
+    screenshot: Callable[[Page, str], object],
+    valdai_ticket: Ticket,
+    fact_checker: User,
+    reviewer: User,
+) -> None:
+    ticket = valdai_ticket
+    login(page, fact_checker.username, PASSWORD)
+    _open(page, live_site, ticket)
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "01-workbench-opened")
+    features = _wait_for_map(page)
+
+    # Decoded thumbnails: inline in the scene rows and in the before/after pair.
+    thumbs = page.locator("img.wb-thumb, img.wb-scene-img")
+    assert thumbs.count() >= 2
+    for img in thumbs.all():
+        img.scroll_into_view_if_needed()
+        expect(img).to_have_js_property("complete", True)
+        assert img.evaluate("i => i.naturalWidth") > 0
+    assert page.locator("figure.wb-scene").count() == 2
+
+    # The map: the claim's box and a feature per located item, drawn as Leaflet paths.
+    located = Evidence.objects.filter(ticket=ticket).exclude(
+        latitude__isnull=True, bbox_west__isnull=True
+    )
+    assert features >= 1 + located.count()
+    assert page.locator("#wb-map .leaflet-overlay-pane path").count() >= features
+
+    # The timeline: the window shaded, a mark per timed item.
+    timed = Evidence.objects.filter(ticket=ticket, observed_at__isnull=False).count()
+    assert page.locator("#wb-timeline rect.wb-window").count() == 1
+    assert page.locator("#wb-timeline circle.wb-mark").count() == timed
+
+    # Start research, then refute with a thermal detection and submit without saving first.
+    with page.expect_navigation():
+        page.click('button[name="action"][value="start_research"]')
+    expect(page.locator(".messagelist")).to_contain_text("Researching")
+    detection = Evidence.objects.filter(ticket=ticket, kind=Kind.THERMAL_ANOMALY).first()
+    assert detection is not None
+    row = page.locator(f"#evidence-row-{detection.pk}")
+    row.scroll_into_view_if_needed()
+    row.locator("select").select_option(Stance.REFUTES)
+    row.locator("textarea").fill("A hot spot 3 km away, but no damage on the next scene.")
+    expect(page.locator("#wb-unsaved")).to_be_visible()
+    page.select_option("#id_wb_verdict", "debunked")
+    page.fill("#id_wb_rationale", "No scene shows damage at the residence after 29 December.")
+    page.locator("#workflow").scroll_into_view_if_needed()
+    screenshot(page, "02-stance-changed-not-saved")
+    with page.expect_navigation():
+        page.click('button[name="action"][value="submit_for_review"]')
+    expect(page.locator(".messagelist")).to_contain_text("1 evidence item assessed")
+    expect(page.locator(".messagelist")).to_contain_text("In review")
+    screenshot(page, "03-submitted-for-review")
+    detection.refresh_from_db()
+    assert detection.stance == Stance.REFUTES
+    assert Ticket.objects.get(pk=ticket.pk).state == State.IN_REVIEW
+
+    # A second reviewer sees the proposal and approves it.
+    login(page, reviewer.username, PASSWORD)
+    _open(page, live_site, ticket)
+    expect(page.locator(".wb-review")).to_contain_text("Debunked")
+    expect(page.locator(".wb-review")).to_contain_text(fact_checker.username)
+    expect(page.locator("#wb-counts")).to_contain_text("1 refutes the claim")
+    _wait_for_map(page)
+    screenshot(page, "04-reviewer-sees-the-proposal")
+    with page.expect_navigation():
+        page.click('button[name="action"][value="approve"]')
+    expect(page.locator(".messagelist")).to_contain_text("Debunked")
+    screenshot(page, "05-approved")
+    assert Ticket.objects.get(pk=ticket.pk).state == State.DEBUNKED
+
+
+def test_leaving_with_unsaved_changes_asks_first(
+    page: Page,
+    live_site: str,
+    login: Callable[[Page, str, str], None],
+    screenshot: Callable[[Page, str], object],
+    valdai_ticket: Ticket,
+    fact_checker: User,
+) -> None:
+    Ticket.objects.filter(pk=valdai_ticket.pk)  # the fixture's ticket, still unverified
+    login(page, fact_checker.username, PASSWORD)
+    _open(page, live_site, valdai_ticket)
+    item = Evidence.objects.filter(ticket=valdai_ticket).first()
+    assert item is not None
+    page.locator(f"#evidence-row-{item.pk} select").select_option(Stance.CONTEXT)
+    dialogs: list[str] = []
+
+    def dismiss(dialog) -> None:  # type: ignore[no-untyped-def]
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    page.click("body")  # a user gesture: Chromium asks before unload only after one
+    page.goto(f"{live_site}/admin/", wait_until="commit")
+
+    assert dialogs == ["beforeunload"]
+    assert "/change/" in page.url  # stayed on the page
+    assert Evidence.objects.get(pk=item.pk).stance == item.stance
