@@ -480,7 +480,7 @@ def test_rows_and_marks_escape_what_providers_wrote(fact_checker):
         ticket=ticket,
         title='<script>alert("x")</script>',
         summary="</textarea><b>bold</b>",
-        url="https://example.org/?a=1&b=\"2\"",
+        url='https://example.org/?a=1&b="2"',
         observed_at=WINDOW[0],
     )
 
