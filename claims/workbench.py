@@ -44,6 +44,13 @@ STANCE_COLOURS = {
     Stance.CONTEXT: "#1565c0",
     Stance.UNASSESSED: "#757575",
 }
+# The actions that move a ticket forward, shown as the page's main buttons.
+PRIMARY_ACTIONS = (
+    workflow.Action.START_RESEARCH,
+    workflow.Action.SUBMIT_FOR_REVIEW,
+    workflow.Action.APPROVE,
+    workflow.Action.REOPEN,
+)
 EVENTS_SHOWN = 200
 JOBS_SHOWN = 50
 
@@ -478,6 +485,7 @@ def workbench_context(
         "timeline": timeline(ticket.claim, items),
         "workflow_actions": actions,
         "verdict_choices": workflow.Verdict.choices,
+        "primary_actions": PRIMARY_ACTIONS,
         "can_fetch": evidence_services.fetch_allowed(ticket=ticket, user=user),
         "fetch_jobs": jobs,
         "audit_events": events,
