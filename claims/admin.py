@@ -49,7 +49,7 @@ from factcheck.admin import (
     ReadOnlyAdminMixin,
     error_text,
 )
-from factcheck.errors import DomainError, InvalidInput
+from factcheck.errors import DomainError, InvalidInput, StaleVersion
 
 if TYPE_CHECKING:
     pass
@@ -372,6 +372,20 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
                     actor=request.user,
                     submission=self._submission(form, action_form, add_form, edits),
                 )
+            except StaleVersion as error:
+                # Someone acted on the ticket meanwhile. The page comes back as the ticket is now,
+                # with what the user typed; pressing again acts on the version they now see.
+                self.message_user(
+                    request,
+                    f"Nothing was saved: {error_text(error)} The page now shows the ticket as it "
+                    "is; what you typed is kept, press the button again to save it.",
+                    messages.ERROR,
+                )
+                ticket = self.get_object(request, unquote(object_id))
+                data = request.POST.copy()
+                data["expected_version"] = str(ticket.version)
+                form = self.get_form(request, ticket, change=True)(data, instance=ticket)
+                form.is_valid()
             except DomainError as error:
                 self.message_user(request, error_text(error), messages.ERROR)
                 if isinstance(error, InvalidInput) and add_form is not None:

@@ -490,3 +490,31 @@ def test_rows_and_marks_escape_what_providers_wrote(fact_checker):
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert "</textarea><b>bold</b>" not in html
     assert 'href="https://example.org/?a=1&amp;b=&quot;2&quot;"' in html
+
+
+def test_after_someone_else_acted_the_page_keeps_the_edits_and_the_next_press_saves_them(
+    fact_checker,
+):
+    ticket = TicketFactory(researching=True)
+    item = EvidenceFactory(ticket=ticket, stance=Stance.UNASSESSED)
+    client = login(fact_checker)
+    data = change_form_data(client.get(change_url(ticket)))
+    Ticket.objects.filter(pk=ticket.pk).update(version=5)  # someone acted meanwhile
+    data[f"evidence-{item.pk}-stance"] = Stance.SUPPORTS
+    data.update(action="submit_for_review", verdict="inconclusive", rationale="Nothing shown.")
+
+    refused = client.post(change_url(ticket), data)
+
+    assert refused.status_code == 200
+    assert Evidence.objects.get(pk=item.pk).stance == Stance.UNASSESSED
+    assert any("Nothing was saved" in m for m in messages_of(refused))
+    html = refused.content.decode()
+    assert re.search(r'name="expected_version" value="5"', html)
+    row = html[html.index(f'id="evidence-row-{item.pk}"') :]
+    assert '<option value="supports" selected>' in row[: row.index("</tr>")]
+
+    data["expected_version"] = 5
+    client.post(change_url(ticket), data)
+
+    assert Evidence.objects.get(pk=item.pk).stance == Stance.SUPPORTS
+    assert fresh(ticket).state == State.IN_REVIEW
