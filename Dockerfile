@@ -13,7 +13,8 @@ COPY seeds ./seeds
 COPY manage.py ./
 RUN pip install . \
     && DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input -v 0 \
-    && useradd --system --home /app factcheck
+    && useradd --system --home /app factcheck \
+    && mkdir -p /app/var/media && chown -R factcheck /app/var
 USER factcheck
 
 EXPOSE 8000

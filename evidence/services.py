@@ -417,11 +417,14 @@ def _duration(job: FetchJob, now: datetime) -> str:
     return f"{(now - job.started_at).total_seconds():.1f} s" if job.started_at else "?"
 
 
-def fetch_job_finish(*, job: FetchJob, candidates: Sequence[Candidate]) -> FetchJob | None:
+def fetch_job_finish(
+    *, job: FetchJob, candidates: Sequence[Candidate], warnings: Sequence[str] = ()
+) -> FetchJob | None:
     """Store what a run found and close its job as succeeded, in one transaction, with one
-    TicketEvent summing it up. The ticket's state is not touched. If the ticket was decided while
-    the run was under way, nothing is stored and the job is closed as skipped. None if the run lost
-    the job."""
+    TicketEvent summing it up. `warnings`: problems that did not fail the run (a thumbnail not
+    kept), kept on the job and counted in the event. The ticket's state is not touched. If the
+    ticket was decided while the run was under way, nothing is stored and the job is closed as
+    skipped. None if the run lost the job."""
     with transaction.atomic():
         current = _held(job)
         if current is None or _skip_if_decided(current):
@@ -439,7 +442,9 @@ def fetch_job_finish(*, job: FetchJob, candidates: Sequence[Candidate]) -> Fetch
         current.status = FetchStatus.SUCCEEDED
         current.finished_at = now
         current.items_found = stored
-        current.save(update_fields=["status", "finished_at", "items_found"])
+        current.warnings = list(warnings)
+        current.save(update_fields=["status", "finished_at", "items_found", "warnings"])
+        warned = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
         event_record(
             ticket=current.ticket,
             action=EventAction.FETCH_COMPLETED,
@@ -447,7 +452,7 @@ def fetch_job_finish(*, job: FetchJob, candidates: Sequence[Candidate]) -> Fetch
             note=(
                 f"{current.get_provider_display()}: {stored} item{'s' if stored != 1 else ''} "
                 f"found, {len(ids - known)} new; {_duration(current, now)}, "
-                f"attempt {current.attempts}."
+                f"attempt {current.attempts}{warned}."
             ),
         )
     return current

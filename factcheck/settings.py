@@ -461,6 +461,60 @@ FACTCHECK_PROVIDERS = {
     },
 }
 
+# --- Stored files and scene thumbnails --------------------------------------------------------------
+
+# Files the service keeps (the scene thumbnails) go through Django's storage API: local files under
+# FACTCHECK_MEDIA_ROOT by default, any backend by dotted path (django-storages' S3Storage, say),
+# with FACTCHECK_MEDIA_OPTIONS (a JSON object) as its OPTIONS. evidence.apps checks at start-up
+# that the backend can be made. Nothing is served from MEDIA_URL: thumbnails go through the
+# staff-only view (evidence.views).
+FACTCHECK_MEDIA_STORAGE = env.str(
+    "FACTCHECK_MEDIA_STORAGE", default="django.core.files.storage.FileSystemStorage"
+)
+if "." not in FACTCHECK_MEDIA_STORAGE.strip("."):
+    raise ImproperlyConfigured(
+        "FACTCHECK_MEDIA_STORAGE must be a dotted path to a storage class, "
+        f"got {FACTCHECK_MEDIA_STORAGE!r}."
+    )
+try:
+    FACTCHECK_MEDIA_OPTIONS = env.json("FACTCHECK_MEDIA_OPTIONS", default={})
+except ValueError as error:
+    raise ImproperlyConfigured(f"FACTCHECK_MEDIA_OPTIONS must be a JSON object: {error}") from error
+if not isinstance(FACTCHECK_MEDIA_OPTIONS, dict):
+    raise ImproperlyConfigured("FACTCHECK_MEDIA_OPTIONS must be a JSON object.")
+MEDIA_ROOT = Path(env.str("FACTCHECK_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+if not MEDIA_ROOT.is_absolute():
+    MEDIA_ROOT = BASE_DIR / MEDIA_ROOT
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": FACTCHECK_MEDIA_STORAGE, "OPTIONS": FACTCHECK_MEDIA_OPTIONS},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Satellite scenes' thumbnails are downloaded by the worker (workers.thumbnails), checked and
+# re-encoded, and kept in the default storage under their SHA-256. Off: only the URL is kept.
+FACTCHECK_STORE_THUMBNAILS = env.bool("FACTCHECK_STORE_THUMBNAILS", default=True)
+# A picture's download stops past this many bytes (it is refused).
+FACTCHECK_THUMBNAIL_MAX_BYTES = _positive_int("FACTCHECK_THUMBNAIL_MAX_BYTES", 5_000_000)
+# A picture declaring more pixels than this is refused before it is decoded (decompression bombs).
+FACTCHECK_THUMBNAIL_MAX_PIXELS = _positive_int("FACTCHECK_THUMBNAIL_MAX_PIXELS", 25_000_000)
+# Longest side, in pixels, of the stored JPEG (smaller pictures are not enlarged).
+FACTCHECK_THUMBNAIL_SIZE = _positive_int("FACTCHECK_THUMBNAIL_SIZE", 512)
+# Seconds per picture request (one retry on a timeout or 5xx), and for all of a job's pictures:
+# past the budget the remaining ones are not downloaded (a warning each), so that slow picture
+# hosts never push a fetch past its time limit.
+FACTCHECK_THUMBNAIL_TIMEOUT = _positive_float("FACTCHECK_THUMBNAIL_TIMEOUT", 10.0)
+FACTCHECK_THUMBNAIL_BUDGET_SECONDS = _positive_float("FACTCHECK_THUMBNAIL_BUDGET_SECONDS", 30.0)
+if FACTCHECK_THUMBNAIL_BUDGET_SECONDS >= FACTCHECK_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "FACTCHECK_THUMBNAIL_BUDGET_SECONDS must be shorter than FACTCHECK_TASK_SOFT_TIME_LIMIT."
+    )
+# Picture downloads have a rate limit of their own (shared by all workers), apart from the STAC
+# API's: the pictures usually come from another host (a bucket).
+FACTCHECK_PROVIDERS["thumbnails"] = {
+    "rate_per_second": _positive_float("FACTCHECK_THUMBNAIL_RATE", 10.0),
+}
+
 # --- Logging ----------------------------------------------------------------------------------------
 
 LOGGING = {

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", HealthView.as_view(), name="healthz"),
+    path("", include("evidence.urls")),
 ]
 if settings.FACTCHECK_BENCH_VIEWS:
     urlpatterns.append(path("bench/", include("bench.urls")))

@@ -298,14 +298,19 @@ class HttpClient:
         rate: Rate | None = None,
         limiter: SharedLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        timeout: float | None = None,
+        max_bytes: int | None = None,
+        retries: int | None = None,
     ) -> None:
+        """`timeout`, `max_bytes` and `retries` override the FACTCHECK_HTTP_* settings for this
+        client (the thumbnail downloads have their own)."""
         conf = settings.FACTCHECK_PROVIDERS.get(provider, {})
         per_second = conf.get("rate_per_second", 5.0)
         self.provider = provider
         self.rate = rate or Rate(per_second=per_second, burst=max(1, int(per_second)))
-        self.timeout = settings.FACTCHECK_HTTP_TIMEOUT
-        self.max_bytes = settings.FACTCHECK_HTTP_MAX_BYTES
-        self.retries = settings.FACTCHECK_HTTP_RETRIES
+        self.timeout = settings.FACTCHECK_HTTP_TIMEOUT if timeout is None else timeout
+        self.max_bytes = settings.FACTCHECK_HTTP_MAX_BYTES if max_bytes is None else max_bytes
+        self.retries = settings.FACTCHECK_HTTP_RETRIES if retries is None else retries
         self.backoff_base = settings.FACTCHECK_HTTP_BACKOFF_BASE
         self.backoff_max = settings.FACTCHECK_HTTP_BACKOFF_MAX
         self.retry_after_max = settings.FACTCHECK_HTTP_RETRY_AFTER_MAX

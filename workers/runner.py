@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from evidence.models import FetchJob, FetchStatus
 from evidence.providers import registry
+from evidence.providers.base import Candidate
 from evidence.providers.errors import ProviderError
 from evidence.services import (
     evidence_urls,
@@ -28,6 +29,7 @@ from evidence.services import (
     fetch_job_skip_if_decided,
 )
 from workers.http import HttpClient
+from workers.thumbnails import thumbnails_keep
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +92,7 @@ def fetch_job_run(
     if fetch_job_skip_if_decided(job=job):
         return Outcome(str(FetchStatus.SKIPPED))
     try:
-        candidates = _fetch(job)
+        candidates, warnings = _fetch(job)
     except ProviderError as error:
         return _after_failure(job, error)
     except SoftTimeLimitExceeded:
@@ -108,7 +110,7 @@ def fetch_job_run(
         return _closed(
             fetch_job_fail(job=job, error=f"Internal error: {type(error).__name__}: {error}")
         )
-    return _closed(fetch_job_finish(job=job, candidates=candidates))
+    return _closed(fetch_job_finish(job=job, candidates=candidates, warnings=warnings))
 
 
 def _closed(job: FetchJob | None) -> Outcome:
@@ -117,11 +119,16 @@ def _closed(job: FetchJob | None) -> Outcome:
     return Outcome(str(job.status) if job is not None else "lost")
 
 
-def _fetch(job: FetchJob) -> list:
+def _fetch(job: FetchJob) -> tuple[list[Candidate], list[str]]:
+    """The provider's candidates, with their thumbnails kept, and the warnings of the run."""
     provider = registry.get(job.provider)
     extra_urls = evidence_urls(job.ticket_id)
     with HttpClient(job.provider) as http:
-        return provider.fetch(job.ticket.claim, http=http, extra_urls=extra_urls)
+        candidates = provider.fetch(job.ticket.claim, http=http, extra_urls=extra_urls)
+    warnings = thumbnails_keep(
+        ticket_id=job.ticket_id, provider=job.provider, candidates=candidates
+    )
+    return candidates, warnings
 
 
 def _after_failure(job: FetchJob, error: ProviderError) -> Outcome:

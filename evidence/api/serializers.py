@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from evidence.models import Evidence, FetchJob, Provider
 from evidence.services import ASSESSED_FIELDS, MANUAL_FIELDS
+from evidence.thumbnails import thumbnail_path
 from factcheck.http.serializers import (
     LONG_TEXT_MAX,
     ReadModelSerializer,
@@ -33,11 +35,26 @@ class EvidenceSerializer(ReadModelSerializer):
     archive_url = serializers.CharField(
         read_only=True, help_text="An archived copy's URL. Empty if none."
     )
+    stored_thumbnail_url = serializers.SerializerMethodField(
+        help_text="Our stored copy of the thumbnail (staff session only), or null if none."
+    )
 
     class Meta:
         model = Evidence
-        fields = [*(f.name for f in Evidence._meta.fields), "added_by_label"]
+        fields = [
+            *(f.name for f in Evidence._meta.fields),
+            "added_by_label",
+            "stored_thumbnail_url",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_stored_thumbnail_url(self, item: Evidence) -> str | None:
+        path = thumbnail_path(item.thumbnail_sha256)
+        if not path:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class EvidenceAddSerializer(StrictModelSerializer):
@@ -76,6 +93,7 @@ class FetchJobSerializer(ReadModelSerializer):
             "started_at",
             "finished_at",
             "items_found",
+            "warnings",
         ]
         read_only_fields = fields
 

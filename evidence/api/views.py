@@ -70,7 +70,9 @@ class TicketEvidenceView(_TicketScopedView):
             selectors.evidence_for_ticket(user=request.user, ticket_id=ticket.pk)
         )
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(EvidenceSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            EvidenceSerializer(page, many=True, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(
         tags=["evidence"],
@@ -86,7 +88,10 @@ class TicketEvidenceView(_TicketScopedView):
         ticket = self.ticket()
         item = services.evidence_add(ticket_id=ticket.pk, actor=request.user, **body.validated_data)
         item = selectors.evidence_get(user=request.user, evidence_id=item.pk)
-        return Response(EvidenceSerializer(item).data, status=status.HTTP_201_CREATED)
+        return Response(
+            EvidenceSerializer(item, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class EvidenceDetailView(StrictQueryParamsMixin, GenericAPIView):
@@ -99,7 +104,7 @@ class EvidenceDetailView(StrictQueryParamsMixin, GenericAPIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         item = selectors.evidence_get(user=request.user, evidence_id=pk)
-        return Response(EvidenceSerializer(item).data)
+        return Response(EvidenceSerializer(item, context=self.get_serializer_context()).data)
 
     @extend_schema(
         tags=["evidence"],
@@ -115,7 +120,7 @@ class EvidenceDetailView(StrictQueryParamsMixin, GenericAPIView):
         item = selectors.evidence_get(user=request.user, evidence_id=pk)
         services.evidence_assess(evidence_id=item.pk, actor=request.user, **body.validated_data)
         item = selectors.evidence_get(user=request.user, evidence_id=pk)
-        return Response(EvidenceSerializer(item).data)
+        return Response(EvidenceSerializer(item, context=self.get_serializer_context()).data)
 
 
 class TicketFetchView(_TicketScopedView):

@@ -30,6 +30,8 @@ class Candidate:
     longitude: float | None = None
     bbox: tuple[float, float, float, float] | None = None
     thumbnail_url: str = ""
+    # The stored copy of the thumbnail (evidence.thumbnails), filled by the worker, not the provider.
+    thumbnail_sha256: str = ""
     content_sha256: str = ""
     archive_url: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)

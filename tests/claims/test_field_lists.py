@@ -66,7 +66,11 @@ def test_the_admin_shows_every_claim_field():
 
 def test_evidence_layers_take_their_fields_from_the_model_and_the_services():
     model_fields = [f.name for f in Evidence._meta.fields]
-    assert list(EvidenceSerializer().fields) == [*model_fields, "added_by_label"]
+    assert list(EvidenceSerializer().fields) == [
+        *model_fields,
+        "added_by_label",
+        "stored_thumbnail_url",
+    ]
     assert EvidenceAddSerializer.Meta.model is Evidence
     assert tuple(EvidenceAddSerializer().fields) == evidence_services.MANUAL_FIELDS
     assert tuple(EvidenceAssessSerializer().fields) == evidence_services.ASSESSED_FIELDS

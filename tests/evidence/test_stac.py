@@ -38,7 +38,7 @@ def test_scenes_over_the_claimed_point_are_found_across_pages(stub_settings: Stu
     assert first.url == (
         f"{stub_settings.url}/stac/collections/sentinel-2-l2a/items/S2B_36VVK_20251228_0_L2A"
     )
-    assert first.thumbnail_url.endswith("/thumbnails/S2B_36VVK_20251228_0_L2A.png")
+    assert first.thumbnail_url.endswith("/thumbnails/S2B_36VVK_20251228_0_L2A.jpg")
     assert first.bbox == (32.1, 57.6, 34.0, 58.6)
     assert first.metadata["eo:cloud_cover"] == 38.2
     assert first.metadata["sample"] is True

@@ -13,6 +13,7 @@ Paths (the base URL of each provider in `provider_env`):
   /factchecktools/v1alpha1/claims:search                         Google Fact Check Tools
   /nominatim/search                                               Nominatim
   /pages/{name}.html                                              web pages
+  /thumbnails/{name}, /thumbnails/bad/{kind}                      scene pictures, broken ones
   /status/{code}, /redirect?to=, /slow?seconds=, /big?bytes=      helpers for client tests
 
 Standalone, for the offline demo and the benchmarks:
@@ -24,12 +25,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import hashlib
+import io
 import json
 import random
 import shlex
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,11 +59,6 @@ STUB_GEOCODER_HINT = (
 )
 STUB_MAP_KEY = "stub-map-key"
 STUB_API_KEY = "stub-api-key"
-# A 1x1 transparent PNG, for thumbnails.
-_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44ae426082"
-)
 
 
 def provider_env(base_url: str) -> dict[str, str]:
@@ -333,6 +332,100 @@ def _nominatim(seen: Seen) -> Canned:
     return _json("nominatim_empty.json")  # Nominatim's answer for "no such place": []
 
 
+# --- Thumbnails -------------------------------------------------------------------------------------
+
+THUMBNAILS = SAMPLES / "thumbnails"
+_IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+# Misbehaving pictures, at /thumbnails/bad/<kind>.<anything>; `too-large` takes ?bytes=N (default
+# 6 MB) and ?stream=1 (no Content-Length: the client must stop reading by itself), `pixel-bomb`
+# takes ?side=N (default 8000).
+BAD_THUMBNAILS = (
+    "not-an-image",
+    "truncated",
+    "wrong-type",
+    "too-large",
+    "pixel-bomb",
+    "exif-rotated",
+)
+
+
+@functools.cache
+def _thumbnail_file(name: str) -> tuple[bytes, str]:
+    """The sample picture for /thumbnails/<name>: the file with that stem (whatever extension
+    the URL says), else one of the generic sample tiles, picked by the name so that each URL
+    always gets the same picture and different URLs different ones."""
+    files = sorted(f for f in THUMBNAILS.iterdir() if f.suffix in _IMAGE_TYPES)
+    stem = name.rsplit(".", 1)[0]
+    chosen = next((f for f in files if f.stem == stem), None)
+    if chosen is None:
+        tiles = [f for f in files if f.stem.startswith("sample-tile")]
+        tiles = [f for f in tiles if f.suffix == Path(name).suffix.lower()] or tiles
+        chosen = tiles[hashlib.sha256(name.encode()).digest()[0] % len(tiles)]
+    return chosen.read_bytes(), _IMAGE_TYPES[chosen.suffix]
+
+
+@functools.cache
+def _pixel_bomb(side: int) -> bytes:
+    """A black PNG of side x side pixels that compresses to almost nothing (8000: 64 megapixels in
+    10 KB, under Pillow's own limit; 20000: 400 megapixels in 50 KB, over it)."""
+    side = max(1, min(side, 50_000))
+    squeeze = zlib.compressobj(9)
+    row = b"\0" * (1 + side // 8)  # filter byte, then 1 bit a pixel
+    data = b"".join(squeeze.compress(row) for _ in range(side)) + squeeze.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body).to_bytes(4, "big")
+        return len(body).to_bytes(4, "big") + kind + body + crc
+
+    header = side.to_bytes(4, "big") * 2 + bytes([1, 0, 0, 0, 0])  # 1-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+@functools.cache
+def _exif_rotated() -> bytes:
+    """A 200 x 100 JPEG whose EXIF says "rotate 90 degrees clockwise to show" (orientation 6)."""
+    from PIL import Image
+
+    picture = Image.new("RGB", (200, 100), (200, 60, 40))
+    picture.paste((40, 60, 200), (0, 0, 100, 100))  # left half blue, right half red
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    picture.save(out, "JPEG", exif=exif.tobytes(), quality=90)
+    return out.getvalue()
+
+
+def _bad_thumbnail(kind: str, seen: Seen) -> Canned:
+    jpeg, _ = _thumbnail_file("S2B_36VVK_20251228_0_L2A.jpg")
+    if kind == "not-an-image":
+        return Canned(200, b"<html><body>[SAMPLE] Not a picture.</body></html>", "image/jpeg")
+    if kind == "truncated":
+        return Canned(200, jpeg[: len(jpeg) // 2], "image/jpeg")
+    if kind == "wrong-type":
+        return Canned(200, jpeg, "text/html; charset=utf-8")
+    if kind == "too-large":
+        size = int(seen.param("bytes") or 6_000_000)
+        body = jpeg[:20] + b"\0" * max(0, size - 20)
+        return Canned(200, body, "image/jpeg", no_length=bool(seen.param("stream")))
+    if kind == "pixel-bomb":
+        return Canned(200, _pixel_bomb(int(seen.param("side") or 8000)), "image/png")
+    if kind == "exif-rotated":
+        return Canned(200, _exif_rotated(), "image/jpeg")
+    return Canned(404, f"No misbehaving thumbnail called {kind!r}; see BAD_THUMBNAILS.")
+
+
+def _thumbnail(seen: Seen) -> Canned:
+    name = seen.path.removeprefix("/thumbnails/")
+    if name.startswith("bad/"):
+        return _bad_thumbnail(name.removeprefix("bad/").rsplit(".", 1)[0], seen)
+    if not name or "/" in name:
+        return Canned(404, "No such sample picture.")
+    body, content_type = _thumbnail_file(name)
+    return Canned(200, body, content_type)
+
+
 def default_answer(seen: Seen, base: str) -> Canned:
     path = seen.path
     if path in ("/stac", "/stac/"):
@@ -370,7 +463,7 @@ def default_answer(seen: Seen, base: str) -> Canned:
             return Canned(404, "No such sample page.")
         return Canned(200, _sample(name), "text/html; charset=utf-8")
     if path.startswith("/thumbnails/"):
-        return Canned(200, _PNG, "image/png")
+        return _thumbnail(seen)
     return _helper_answer(seen)
 
 
