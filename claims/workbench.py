@@ -28,6 +28,7 @@ from claims.changes import changes_text
 from claims.models import Claim, Ticket, TicketEvent
 from evidence import services as evidence_services
 from evidence.models import ACTIVE_FETCH_STATUSES, Evidence, FetchJob, Kind, Stance
+from evidence.thumbnails import thumbnail_path
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -202,17 +203,6 @@ class Group:
         return len(self.rows)
 
 
-def thumbnail_src(sha256: str) -> str:
-    """The stored thumbnail's site-relative URL (E2's thumbnail view), "" when none is stored."""
-    if not sha256:
-        return ""
-    try:  # TEMPORARY until E2's thumbnails are on main
-        from evidence.thumbnails import thumbnail_path
-    except ImportError:
-        return f"/thumbnails/{sha256}.jpg"
-    return thumbnail_path(sha256)
-
-
 def evidence_of(ticket_id: int) -> list[Evidence]:
     """Every item of a ticket in relevance order, in one query."""
     items = list(Evidence.objects.filter(ticket_id=ticket_id).select_related("added_by"))
@@ -239,7 +229,7 @@ def _rows(
                 rank=rank,
                 badge=offset_badge(item),
                 distance=distance_label(item.distance_km),
-                thumbnail=thumbnail_src(item.thumbnail_sha256)
+                thumbnail=thumbnail_path(item.thumbnail_sha256)
                 if item.kind == Kind.SATELLITE_SCENE
                 else "",
                 cloud=cloud_cover(item),

@@ -212,10 +212,7 @@ def _scene(ticket, *, offset, cloud=None, sha="a" * 64, **kwargs):
     )
 
 
-def test_before_after_picks_the_nearest_usable_scene_on_each_side(monkeypatch):
-    monkeypatch.setattr(
-        workbench, "thumbnail_src", lambda sha: f"/thumbnails/{sha}.jpg" if sha else ""
-    )
+def test_before_after_picks_the_nearest_usable_scene_on_each_side():
     ticket = TicketFactory(claim=valdai_claim())
     _scene(ticket, offset=-100)
     near_before = _scene(ticket, offset=-30, cloud=10)
