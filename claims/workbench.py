@@ -233,7 +233,7 @@ def _rows(
                 if item.kind == Kind.SATELLITE_SCENE
                 else "",
                 cloud=cloud_cover(item),
-                observed=f"{item.observed_at.astimezone(UTC):%d %b %Y %H:%M} UTC"
+                observed=f"{item.observed_at.astimezone(UTC):%d %b %Y %H:%M}"
                 if item.observed_at
                 else "",
                 stance_value=stance,

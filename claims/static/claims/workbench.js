@@ -105,14 +105,14 @@
             featureLayer.bindPopup(popupContent(feature.properties || {}));
           },
         }).addTo(map);
+        // Frame the claimed place and what lies near it; a scene's footprint (some 100 km wide)
+        // would shrink the claim to a dot, so footprints frame the map only when nothing else does.
         var focus = L.featureGroup();
         layer.eachLayer(function (l) {
-          var kind = (l.feature.properties || {}).kind;
-          if (kind === "claim" || kind === "geocoded_place") focus.addLayer(l);
+          if ((l.feature.properties || {}).kind !== "satellite_scene") focus.addLayer(l);
         });
-        var bounds = layer.getBounds();
-        if (bounds.isValid()) map.fitBounds(bounds.pad(0.05), { maxZoom: 12 });
-        else if (focus.getLayers().length) map.fitBounds(focus.getBounds(), { maxZoom: 12 });
+        var bounds = focus.getLayers().length ? focus.getBounds() : layer.getBounds();
+        if (bounds.isValid()) map.fitBounds(bounds.pad(0.1), { maxZoom: 13 });
         element.dataset.features = String(features.length);
         if (status) {
           var items = features.filter(function (f) { return f.properties && f.properties.evidence_id; }).length;
