@@ -15,9 +15,11 @@ from playwright.sync_api import Page, expect
 
 from claims.models import Ticket
 from claims.workflow import State
-from evidence.models import Evidence, FetchJob, FetchStatus, Kind, Stance
+from evidence.models import Evidence, FetchJob, FetchStatus, Kind, Provider, Stance
+from evidence.services import evidence_add
 from seeds.loader import seed_ticket, seeds_load, seeds_read
 from tests.browser.conftest import PASSWORD
+from tests.factories import EvidenceFactory, TicketFactory
 from tests.stubs.fixtures import stub, stub_server, stub_settings  # noqa: F401
 from tests.stubs.server import StubServer
 from workers.runner import fetch_job_run
@@ -164,3 +166,30 @@ def test_leaving_with_unsaved_changes_asks_first(
     assert dialogs == ["beforeunload"]
     assert "/change/" in page.url  # stayed on the page
     assert Evidence.objects.get(pk=item.pk).stance == item.stance
+
+
+def test_new_evidence_and_job_status_appear_without_a_reload_and_typing_is_kept(
+    page: Page,
+    live_site: str,
+    login: Callable[[Page, str, str], None],
+    screenshot: Callable[[Page, str], object],
+    fact_checker: User,
+) -> None:
+    ticket = TicketFactory(researching=True)
+    item = EvidenceFactory(ticket=ticket, title="Already there")
+    job = FetchJob.objects.create(ticket=ticket, provider=Provider.NEWS_COVERAGE)
+    login(page, fact_checker.username, PASSWORD)
+    _open(page, live_site, ticket)
+    summary = page.locator(f"#evidence-row-{item.pk} textarea")
+    summary.fill("Typed before the new item arrived.")
+
+    evidence_add(ticket_id=ticket.pk, actor=fact_checker, kind=Kind.NOTE, title="Arrived later")
+    FetchJob.objects.filter(pk=job.pk).update(status=FetchStatus.SUCCEEDED, items_found=1)
+
+    expect(page.locator("#wb-new")).to_contain_text("Arrived later", timeout=10_000)
+    expect(page.locator(f'tr[data-job-id="{job.pk}"] .wb-job-status')).to_have_text(
+        "Succeeded", timeout=10_000
+    )
+    expect(summary).to_have_value("Typed before the new item arrived.")
+    page.locator("#wb-new").scroll_into_view_if_needed()
+    screenshot(page, "new-evidence-arrived")
