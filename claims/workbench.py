@@ -307,6 +307,7 @@ TIMELINE_LEFT = 150
 TIMELINE_RIGHT = 20
 LANE_HEIGHT = 22
 AXIS_HEIGHT = 28
+TIMELINE_REACH = timedelta(days=10)  # the providers search a week or so around the window
 TICK_STEPS_HOURS = (1, 3, 6, 12, 24, 48, 24 * 7, 24 * 14, 24 * 30, 24 * 91, 24 * 365)
 
 
@@ -386,6 +387,13 @@ def timeline(claim: Claim, items: Iterable[Evidence]) -> Timeline:
             TIMELINE_WIDTH, height, TIMELINE_LEFT, plot_right, None, [], [], [], untimed
         )
     start, end = min(moments), max(moments)
+    if claim.event_start or claim.event_end:
+        # An archive capture years away would squeeze the window to a line: the axis spans at most
+        # TIMELINE_REACH either side of the window, and items beyond sit at its edges.
+        window_start = (claim.event_start or claim.event_end).astimezone(UTC)  # type: ignore[union-attr]
+        window_end = (claim.event_end or claim.event_start).astimezone(UTC)  # type: ignore[union-attr]
+        start = max(start, window_start - TIMELINE_REACH)
+        end = min(end, window_end + TIMELINE_REACH)
     if end - start < timedelta(hours=6):
         start, end = start - timedelta(hours=3), end + timedelta(hours=3)
     pad = (end - start) * 0.04
@@ -393,7 +401,8 @@ def timeline(claim: Claim, items: Iterable[Evidence]) -> Timeline:
     scale = (plot_right - TIMELINE_LEFT) / ((end - start).total_seconds() / 3600)
 
     def x_of(moment: datetime) -> float:
-        return round(TIMELINE_LEFT + (moment - start).total_seconds() / 3600 * scale, 1)
+        x = TIMELINE_LEFT + (moment - start).total_seconds() / 3600 * scale
+        return round(min(max(x, TIMELINE_LEFT), plot_right), 1)
 
     lane_y = {kind: 8 + LANE_HEIGHT * n + LANE_HEIGHT / 2 for n, kind in enumerate(kinds)}
     window = None

@@ -184,6 +184,22 @@ def test_timeline_shades_the_window_and_places_marks_in_order():
     assert max(tick.x for tick in t.ticks) <= t.plot_right
 
 
+def test_timeline_keeps_far_items_at_its_edges_instead_of_squeezing_the_window():
+    claim = valdai_claim()
+    years_before = Evidence(
+        pk=1, kind=Kind.ARCHIVE_SNAPSHOT, observed_at=WINDOW[0].replace(year=2015)
+    )
+    inside = Evidence(
+        pk=2, kind=Kind.THERMAL_ANOMALY, observed_at=WINDOW[0] + dt.timedelta(hours=5)
+    )
+
+    t = workbench.timeline(claim, [years_before, inside])
+
+    marks = {m.evidence_id: m for m in t.marks}
+    assert marks[1].x == t.plot_left
+    assert t.window_width > (t.plot_right - t.plot_left) / 10
+
+
 def test_timeline_is_drawn_as_svg_on_the_page(fact_checker):
     ticket = TicketFactory(claim=valdai_claim())
     EvidenceFactory(
