@@ -4,6 +4,11 @@ The admin shows tickets and collects input; every write goes through the same se
 uses (ticket_open, ticket_update, ticket_transition, evidence_add, evidence_assess,
 fetch_jobs_queue). Domain errors become error messages, never a 500, and the admin's transaction
 around a save is rolled back with them, so a refused submission leaves nothing behind.
+
+The ticket page is the workbench (claims.workbench computes what it shows): one form, and every
+button on it (each workflow action, "Fetch evidence again", Save) submits that form, so the stances
+and summaries typed into the evidence rows are saved before the action, in one transaction
+(`workbench.workbench_submit`), or the page comes back with them and the errors.
 """
 
 from __future__ import annotations
