@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 
 from claims import services, workflow
@@ -503,8 +504,11 @@ def ticket_status(*, ticket_id: int, since_id: int) -> dict[str, Any]:
             "id", "provider", "status", "items_found", "last_error", "finished_at"
         )[:JOBS_SHOWN]
     )
-    counts = Counter(
-        Evidence.objects.filter(ticket_id=ticket_id).values_list("stance", flat=True).iterator()
+    counts = dict(
+        Evidence.objects.filter(ticket_id=ticket_id)
+        .order_by()
+        .values_list("stance")
+        .annotate(Count("id"))
     )
     new_items = list(
         Evidence.objects.filter(ticket_id=ticket_id, pk__gt=since_id)
