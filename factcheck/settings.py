@@ -49,7 +49,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "claims.apps.DeskAdminConfig",  # django.contrib.admin, the desk overview as its index
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
