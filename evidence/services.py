@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from claims.audit import event_build, event_record
 from claims.changes import EVIDENCE_KEY, change
-from claims.models import BBOX_FIELDS, EventAction, Ticket, TicketEvent
+from claims.models import BBOX_FIELDS, Claim, EventAction, Ticket, TicketEvent
+from evidence import relevance
 from evidence.models import ACTIVE_FETCH_STATUSES, Evidence, FetchJob, FetchStatus, Kind, Provider
 from evidence.providers.base import Candidate, configuration_gap
 from factcheck.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
@@ -47,9 +48,12 @@ CANDIDATE_FIELDS = tuple(
     for f in dataclasses.fields(Candidate)
     for name in (BBOX_FIELDS if f.name == "bbox" else (f.name,))
 )
+# Relevance to the claim (evidence.relevance): computed on every store, never typed in.
+RELEVANCE_FIELDS = ("distance_km", "in_window", "offset_hours")
 # What a repeated fetch may refresh: all of it but the item's key and what people judge.
 FETCHED_FIELDS = (
     *(n for n in CANDIDATE_FIELDS if n not in ("external_id", *ASSESSED_FIELDS)),
+    *RELEVANCE_FIELDS,
     "updated_at",
 )
 
@@ -63,6 +67,64 @@ def _candidate_values(candidate: Candidate) -> dict[str, Any]:
         if isinstance(value, str) and limit:
             values[name] = value[:limit]
     return values
+
+
+class _RelevanceOf:
+    """The claim's geometry and window, worked out once, applied to many items."""
+
+    def __init__(self, claim: Claim) -> None:
+        self.place = relevance.claim_geometry(claim)
+        self.start, self.end = claim.event_start, claim.event_end
+
+    def fill(self, item: Evidence) -> Evidence:
+        """Set the item's relevance fields (in memory); returns it."""
+        found = relevance.item_relevance(item, place=self.place, start=self.start, end=self.end)
+        item.distance_km = found.distance_km
+        item.in_window = found.in_window
+        item.offset_hours = found.offset_hours
+        return item
+
+
+def evidence_relevance_refresh(*, ticket_id: int, claim: Claim | None = None) -> int:
+    """Recompute the relevance of every item of a ticket, after its claim's place, box, window or
+    geocoded place changed: one read and one bulk UPDATE per 500 items. Returns how many items
+    changed. Call it inside the transaction that changed the claim."""
+    if claim is None:
+        claim = Claim.objects.get(ticket__pk=ticket_id)
+    of = _RelevanceOf(claim)
+    items = list(
+        Evidence.objects.filter(ticket_id=ticket_id).only(
+            "pk", "latitude", "longitude", *BBOX_FIELDS, "observed_at", *RELEVANCE_FIELDS
+        )
+    )
+    changed = []
+    for item in items:
+        before = tuple(getattr(item, name) for name in RELEVANCE_FIELDS)
+        if tuple(getattr(of.fill(item), name) for name in RELEVANCE_FIELDS) != before:
+            changed.append(item)
+    if changed:
+        Evidence.objects.bulk_update(changed, RELEVANCE_FIELDS, batch_size=500)
+    return len(changed)
+
+
+def claim_geocoded_record(*, ticket_id: int, claim: Claim, place: Mapping[str, Any]) -> bool:
+    """Record where the geocoder placed the claim's place name (display_name, latitude,
+    longitude, bbox) and, if that moved the claim's geometry, recompute its ticket's relevance.
+    Call it inside a transaction that holds the ticket (the fetch run's). True if it changed."""
+    geocoded = {
+        "display_name": str(place.get("display_name") or ""),
+        "latitude": float(place["latitude"]),
+        "longitude": float(place["longitude"]),
+        "bbox": [float(v) for v in place["bbox"]],
+    }
+    if claim.geocoded == geocoded:
+        return False
+    before = relevance.claim_geometry(claim)
+    Claim.objects.filter(pk=claim.pk).update(geocoded=geocoded)
+    claim.geocoded = geocoded
+    if relevance.claim_geometry(claim) != before:
+        evidence_relevance_refresh(ticket_id=ticket_id, claim=claim)
+    return True
 
 
 def _refuse_if_decided(ticket: Ticket) -> None:
@@ -82,13 +144,14 @@ def evidence_add(*, ticket_id: int, actor: AbstractBaseUser, **fields: Any) -> E
             "Unknown fields.", field_errors={name: ["Unknown field."] for name in sorted(unknown)}
         )
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+        ticket = Ticket.objects.select_for_update().select_related("claim").get(pk=ticket_id)
         _refuse_if_decided(ticket)
         item = Evidence(ticket=ticket, added_by=actor, **fields)
         try:
             item.full_clean()
         except ValidationError as error:
             raise InvalidInput("Invalid evidence.", field_errors=error.message_dict) from error
+        _RelevanceOf(ticket.claim).fill(item)
         item.save()
         event_record(
             ticket=ticket,
@@ -145,19 +208,26 @@ def evidence_assess(
 
 
 def evidence_store_fetched(
-    *, ticket_id: int, provider: str, candidates: Sequence[Candidate]
+    *, ticket_id: int, provider: str, candidates: Sequence[Candidate], claim: Claim | None = None
 ) -> int:
     """Upsert fetched candidates against the (ticket, provider, external_id) unique constraint, so a
-    retried or redelivered fetch never stores an item twice. Returns the number of distinct items."""
+    retried or redelivered fetch never stores an item twice, with their relevance to the claim
+    (`claim`: the ticket's, when the caller has it; else it is read). Returns the number of
+    distinct items."""
     now = timezone.now()
     rows: dict[str, Evidence] = {}
+    if candidates and claim is None:
+        claim = Claim.objects.get(ticket__pk=ticket_id)
+    of = _RelevanceOf(claim) if claim is not None else None
     for c in candidates:
-        rows[c.external_id] = Evidence(
-            ticket_id=ticket_id,
-            provider=provider,
-            added_at=now,
-            updated_at=now,
-            **_candidate_values(c),
+        rows[c.external_id] = of.fill(  # type: ignore[union-attr]
+            Evidence(
+                ticket_id=ticket_id,
+                provider=provider,
+                added_at=now,
+                updated_at=now,
+                **_candidate_values(c),
+            )
         )
     if rows:
         Evidence.objects.bulk_create(
@@ -418,17 +488,27 @@ def _duration(job: FetchJob, now: datetime) -> str:
 
 
 def fetch_job_finish(
-    *, job: FetchJob, candidates: Sequence[Candidate], warnings: Sequence[str] = ()
+    *,
+    job: FetchJob,
+    candidates: Sequence[Candidate],
+    warnings: Sequence[str] = (),
+    geocoded: Mapping[str, Any] | None = None,
 ) -> FetchJob | None:
     """Store what a run found and close its job as succeeded, in one transaction, with one
     TicketEvent summing it up. `warnings`: problems that did not fail the run (a thumbnail not
-    kept), kept on the job and counted in the event. The ticket's state is not touched. If the
-    ticket was decided while the run was under way, nothing is stored and the job is closed as
-    skipped. None if the run lost the job."""
+    kept), kept on the job and counted in the event. `geocoded`: where the geocoder placed the
+    claim's place name for this run (see `claim_geocoded_record`); the items are measured from it
+    when the claim has no point or box. The ticket's state is not touched. If the ticket was
+    decided while the run was under way, nothing is stored and the job is closed as skipped. None
+    if the run lost the job."""
     with transaction.atomic():
         current = _held(job)
         if current is None or _skip_if_decided(current):
             return current
+        claim = job.ticket.claim  # fetch_job_claim loaded it; a claim's fields never change
+        placed = geocoded is not None and claim_geocoded_record(
+            ticket_id=current.ticket_id, claim=claim, place=geocoded
+        )
         ids = {c.external_id[:500] for c in candidates}
         known = set(
             Evidence.objects.filter(
@@ -436,7 +516,10 @@ def fetch_job_finish(
             ).values_list("external_id", flat=True)
         )
         stored = evidence_store_fetched(
-            ticket_id=current.ticket_id, provider=current.provider, candidates=candidates
+            ticket_id=current.ticket_id,
+            provider=current.provider,
+            candidates=candidates,
+            claim=claim,
         )
         now = timezone.now()
         current.status = FetchStatus.SUCCEEDED
@@ -453,6 +536,7 @@ def fetch_job_finish(
                 f"{current.get_provider_display()}: {stored} item{'s' if stored != 1 else ''} "
                 f"found, {len(ids - known)} new; {_duration(current, now)}, "
                 f"attempt {current.attempts}{warned}."
+                + (f" Place found: {claim.geocoded['display_name']}." if placed else "")
             ),
         )
     return current

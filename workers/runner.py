@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from evidence.models import FetchJob, FetchStatus
 from evidence.providers import registry
+from evidence.providers._claim import claim_geocoded
 from evidence.providers.base import Candidate
 from evidence.providers.errors import ProviderError
 from evidence.services import (
@@ -92,7 +93,7 @@ def fetch_job_run(
     if fetch_job_skip_if_decided(job=job):
         return Outcome(str(FetchStatus.SKIPPED))
     try:
-        candidates, warnings = _fetch(job)
+        candidates, warnings, geocoded = _fetch(job)
     except ProviderError as error:
         return _after_failure(job, error)
     except SoftTimeLimitExceeded:
@@ -110,7 +111,9 @@ def fetch_job_run(
         return _closed(
             fetch_job_fail(job=job, error=f"Internal error: {type(error).__name__}: {error}")
         )
-    return _closed(fetch_job_finish(job=job, candidates=candidates, warnings=warnings))
+    return _closed(
+        fetch_job_finish(job=job, candidates=candidates, warnings=warnings, geocoded=geocoded)
+    )
 
 
 def _closed(job: FetchJob | None) -> Outcome:
@@ -119,16 +122,27 @@ def _closed(job: FetchJob | None) -> Outcome:
     return Outcome(str(job.status) if job is not None else "lost")
 
 
-def _fetch(job: FetchJob) -> tuple[list[Candidate], list[str]]:
-    """The provider's candidates, with their thumbnails kept, and the warnings of the run."""
+def _fetch(job: FetchJob) -> tuple[list[Candidate], list[str], dict | None]:
+    """The provider's candidates, with their thumbnails kept, the warnings of the run, and where
+    the geocoder placed the claim if the provider searched by place (recorded with them)."""
     provider = registry.get(job.provider)
     extra_urls = evidence_urls(job.ticket_id)
     with HttpClient(job.provider) as http:
         candidates = provider.fetch(job.ticket.claim, http=http, extra_urls=extra_urls)
-    warnings = thumbnails_keep(
-        ticket_id=job.ticket_id, provider=job.provider, candidates=candidates
-    )
-    return candidates, warnings
+        warnings = thumbnails_keep(
+            ticket_id=job.ticket_id, provider=job.provider, candidates=candidates
+        )
+        return candidates, warnings, _geocoded(provider, job, http)
+
+
+def _geocoded(provider: object, job: FetchJob, http: HttpClient) -> dict | None:
+    if not getattr(provider, "searches_by_place", False):
+        return None
+    try:
+        return claim_geocoded(job.ticket.claim, http=http)
+    except ProviderError as error:  # the search itself went through: keep its evidence
+        log.warning("Fetch job %s: the claim's place was not recorded: %s", job.pk, error)
+        return None
 
 
 def _after_failure(job: FetchJob, error: ProviderError) -> Outcome:

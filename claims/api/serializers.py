@@ -52,6 +52,25 @@ def _tag_list(*, help_text: str) -> serializers.ListField:
     )
 
 
+GEOCODED_SCHEMA = {
+    "type": "object",
+    "description": "Where the geocoder placed `place_name` for a search (the claim had no point "
+    "or box): `display_name`, `latitude`, `longitude`, `bbox` [west, south, east, north]. Empty "
+    "(`{}`) until a search needed it. Read-only.",
+    "properties": {
+        "display_name": {"type": "string"},
+        "latitude": {"type": "number"},
+        "longitude": {"type": "number"},
+        "bbox": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
+    },
+}
+
+
+@extend_schema_field(GEOCODED_SCHEMA)
+class GeocodedField(serializers.JSONField):
+    pass
+
+
 class ClaimInputSerializer(StrictModelSerializer):
     """The claim as it was made. Unknown fields are refused."""
 
@@ -59,10 +78,12 @@ class ClaimInputSerializer(StrictModelSerializer):
         help_text=f"Tag names (slugs), at most {MAX_TAGS}; unknown tags are created. The ticket "
         "shows them here too, so a claim read back can be sent again as it is."
     )
+    # The geocoder's answer, which the ticket shows: accepted and ignored in a claim sent back.
+    geocoded = GeocodedField(read_only=True)
 
     class Meta:
         model = Claim
-        fields = [*CLAIM_FIELDS, "tags"]
+        fields = [*CLAIM_FIELDS, "tags", "geocoded"]
         extra_kwargs = {"text": {"max_length": LONG_TEXT_MAX}}
 
 
@@ -147,10 +168,11 @@ def blank_url_field(help_text: str) -> serializers.CharField:
 class ClaimSerializer(ReadModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     source_url = blank_url_field("Where the claim was made or reported.")
+    geocoded = GeocodedField(read_only=True)
 
     class Meta:
         model = Claim
-        fields = ["id", *CLAIM_FIELDS, "tags", "created_at"]
+        fields = ["id", *CLAIM_FIELDS, "tags", "geocoded", "created_at"]
         read_only_fields = fields
 
 

@@ -15,5 +15,10 @@ urlpatterns = [
         views.TicketFetchJobsView.as_view(),
         name="ticket-fetch-jobs",
     ),
+    path(
+        "tickets/<id:pk>/evidence.geojson",
+        views.TicketEvidenceGeoJSONView.as_view(),
+        name="ticket-evidence-geojson",
+    ),
     path("evidence/<id:pk>/", views.EvidenceDetailView.as_view(), name="evidence-detail"),
 ]

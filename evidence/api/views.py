@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import math
+
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claims import selectors as ticket_selectors
 from claims.api.permissions import HasDeskRole
 from claims.models import Ticket
-from evidence import selectors, services
-from evidence.api.filters import EvidenceFilter
+from evidence import geojson, selectors, services
+from evidence.api.filters import EvidenceFilter, EvidenceOrdering
 from evidence.api.serializers import (
     EvidenceAddSerializer,
     EvidenceAssessSerializer,
@@ -24,6 +27,7 @@ from evidence.api.serializers import (
     FetchRequestSerializer,
 )
 from evidence.models import Evidence, FetchJob
+from evidence.selectors import RELEVANCE_RANK
 from factcheck.http.pagination import ApiCursorPagination
 from factcheck.http.schema import error_response
 from factcheck.http.views import StrictQueryParamsMixin
@@ -35,6 +39,17 @@ DECIDED_CONFLICT = error_response(
 
 class EvidencePagination(ApiCursorPagination):
     ordering = ("-added_at", "-id")
+
+    def _check_position(self, position: str) -> None:
+        if self.ordering[0] != RELEVANCE_RANK:
+            return super()._check_position(position)
+        try:
+            valid = math.isfinite(float(position))
+        except ValueError:
+            valid = False
+        if not valid:
+            raise serializers.ValidationError({"cursor": ["Invalid cursor."]})
+        return None
 
 
 class FetchJobPagination(ApiCursorPagination):
@@ -53,14 +68,14 @@ class _TicketScopedView(StrictQueryParamsMixin, GenericAPIView):
 
 class TicketEvidenceView(_TicketScopedView):
     pagination_class = EvidencePagination
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [DjangoFilterBackend, EvidenceOrdering]
     filterset_class = EvidenceFilter
     serializer_class = EvidenceSerializer
     queryset = Evidence.objects.none()  # for schema generation; real querysets come from selectors
 
     @extend_schema(
         tags=["evidence"],
-        summary="A ticket's evidence, newest first",
+        summary="A ticket's evidence, newest first (or by relevance)",
         responses={200: EvidenceSerializer(many=True)},
         operation_id="tickets_evidence_list",
     )
@@ -171,3 +186,36 @@ class TicketFetchJobsView(_TicketScopedView):
             selectors.fetch_jobs_for_ticket(user=request.user, ticket_id=ticket.pk)
         )
         return self.get_paginated_response(FetchJobSerializer(page, many=True).data)
+
+
+class GeoJSONRenderer(JSONRenderer):
+    media_type = geojson.MEDIA_TYPE
+    format = "geojson"
+
+
+class TicketEvidenceGeoJSONView(StrictQueryParamsMixin, GenericAPIView):
+    """The map's data: the claim, its geocoded place and every located item, as GeoJSON."""
+
+    permission_classes = [IsAuthenticated, HasDeskRole]
+    renderer_classes = [GeoJSONRenderer, JSONRenderer]
+    pagination_class = None
+    queryset = Evidence.objects.none()
+
+    @extend_schema(
+        tags=["evidence"],
+        summary="A ticket's claim and evidence as GeoJSON, for a map",
+        description="An RFC 7946 FeatureCollection ([longitude, latitude]; rings closed and "
+        'counter-clockwise). First the claim (`properties.kind = "claim"`): its point, its box '
+        "as a Polygon, or both as a GeometryCollection; then its geocoded place "
+        '(`kind = "geocoded_place"`) when the geocoder placed it; then one feature per '
+        "evidence item with a point or a box (`evidence_id`, `kind`, `title`, `in_window`, "
+        "`distance_km`, `observed_at`, `stance`, `provider`), newest first. Served as "
+        "`application/geo+json` (or `application/json` if asked for). Same access as the "
+        "ticket.",
+        responses={(200, geojson.MEDIA_TYPE): geojson.FEATURE_COLLECTION_SCHEMA},
+        operation_id="tickets_evidence_geojson",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        ticket = ticket_selectors.ticket_get(user=request.user, ticket_id=pk)
+        items = selectors.evidence_for_map(user=request.user, ticket_id=ticket.pk)
+        return Response(geojson.feature_collection(ticket.claim, items))

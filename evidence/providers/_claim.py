@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -53,6 +53,24 @@ def claim_bbox(claim: Claim, *, http: HttpClient) -> tuple[BBox, str]:
             place = geocoding.place_lookup(claim.place_name, http=geo_http)
         return place.bbox_at_least(buffer), f"geocoded: {place.display_name}"
     raise ProviderError("The claim names no place to search.", permanent=True)
+
+
+def claim_geocoded(claim: Claim, *, http: HttpClient) -> dict[str, Any] | None:
+    """Where the geocoder places the claim's place name, in the shape `Claim.geocoded` keeps
+    (display_name, latitude, longitude, bbox [west, south, east, north]: the place's own box, not
+    the widened search area); None when the claim has its own box or point (nothing is geocoded)
+    or no place name. The geocoder caches its answers, so asking right after a search that
+    geocoded (`claim_bbox`) sends no request. Raises ProviderError as `place_lookup` does."""
+    if claim.bbox is not None or claim.latitude is not None or not claim.place_name:
+        return None
+    with http.sibling(geocoding.PROVIDER_NAME) as geo_http:
+        place = geocoding.place_lookup(claim.place_name, http=geo_http)
+    return {
+        "display_name": place.display_name,
+        "latitude": place.latitude,
+        "longitude": place.longitude,
+        "bbox": list(place.bbox),
+    }
 
 
 # No provider indexes anything older, and the API accepts no claim dates before it; a claim saved

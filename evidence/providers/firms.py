@@ -17,9 +17,10 @@ import io
 import logging
 from typing import TYPE_CHECKING
 
+from evidence import relevance
 from evidence.models import Kind, Provider
 from evidence.providers._applicability import needs_place
-from evidence.providers._claim import claim_bbox, claim_window
+from evidence.providers._claim import claim_bbox, claim_geocoded, claim_window
 from evidence.providers._text import whole_words
 from evidence.providers.base import Candidate, provider_settings
 from evidence.providers.errors import ProviderError
@@ -52,6 +53,11 @@ SATELLITES = {
     "MODIS": {"T": ("Terra", "Terra"), "A": ("Aqua", "Aqua")},
 }
 VIIRS_CONFIDENCE = {"l": "low", "n": "nominal", "h": "high"}
+DAYNIGHT = {"D": "day", "N": "night"}
+# The offline demo's stub marks its rows' product version so ("2.0NRT-SAMPLE"); FIRMS itself never
+# does. Their titles start with the prefix every other sample item carries.
+SAMPLE_VERSION_SUFFIX = "-SAMPLE"
+SAMPLE_PREFIX = "[SAMPLE] "
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -61,23 +67,55 @@ def satellite_names(instrument: str, code: str) -> tuple[str, str]:
     return known or (f"satellite {code}", f"satellite {code}")
 
 
-def confidence_label(instrument: str, value: str) -> str:
-    """VIIRS says low / nominal / high (l, n, h); MODIS gives a percentage (0-100)."""
+def confidence_of(instrument: str, value: str) -> tuple[str, int | None]:
+    """(label, percentage) of a detection's confidence. VIIRS says l / n / h (low, nominal,
+    high) and has no percentage; MODIS gives a percentage (0-100), labelled as FIRMS does: low
+    below 30, nominal below 80, high from 80. Anything else is shown as it came."""
     if instrument.upper() == "VIIRS" and value.lower() in VIIRS_CONFIDENCE:
-        return VIIRS_CONFIDENCE[value.lower()]
+        return VIIRS_CONFIDENCE[value.lower()], None
     if instrument.upper() == "MODIS" and value.isdigit() and 0 <= int(value) <= 100:
-        return f"{int(value)}%"
-    return value
+        percent = int(value)
+        return ("low" if percent < 30 else "nominal" if percent < 80 else "high"), percent
+    return value, None
 
 
-def _title(instrument: str, satellite: str, when: dt.datetime, frp: float, confidence: str) -> str:
-    moment = f"{when.day} {_MONTHS[when.month - 1]} {when.year} {when:%H:%M} UTC"
-    trust = (
-        f"{confidence} confidence"
-        if confidence in VIIRS_CONFIDENCE.values()
-        else f"confidence {confidence}"
+def confidence_label(instrument: str, value: str) -> str:
+    """How a title says the confidence: "high", "nominal (77%)", or the raw value."""
+    label, percent = confidence_of(instrument, value)
+    return label if percent is None else f"{label} ({percent}%)"
+
+
+def distance_phrase(km: float | None) -> str:
+    """Where the detection lies from the claim, as the title says it; empty when unknown."""
+    if km is None:
+        return ""
+    if km == 0:
+        return "inside the claimed area"
+    if km < 0.05:
+        return "under 0.1 km from the claimed place"
+    return f"{km:.1f} km from the claimed place"
+
+
+def _title(
+    instrument: str,
+    satellite: str,
+    when: dt.datetime,
+    frp: float,
+    confidence: tuple[str, int | None],
+    *,
+    where: str,
+    sample: bool,
+) -> str:
+    moment = f"{when.day} {_MONTHS[when.month - 1]} {when:%H:%M} UTC"
+    label, percent = confidence
+    if label in VIIRS_CONFIDENCE.values():
+        trust = f"{label} confidence" + (f" ({percent}%)" if percent is not None else "")
+    else:
+        trust = f"confidence {label}"
+    what = f"{instrument} {satellite} detection" + (f" {where}" if where else "")
+    return whole_words(
+        f"{SAMPLE_PREFIX if sample else ''}{what}, {moment}, FRP {frp:g} MW, {trust}"
     )
-    return whole_words(f"{instrument} {satellite} detection, {moment}, FRP {frp:g} MW, {trust}")
 
 
 def day_chunks(start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
@@ -91,8 +129,11 @@ def day_chunks(start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
     return chunks
 
 
-def parse_csv(text: str, *, source: str) -> list[Candidate]:
-    """Parse one area CSV answer; raises ProviderError for error texts and bad headers."""
+def parse_csv(
+    text: str, *, source: str, claim_place: relevance.Geometry | None = None
+) -> list[Candidate]:
+    """Parse one area CSV answer; raises ProviderError for error texts and bad headers.
+    `claim_place`: the claim's geometry, for the distance each title names."""
     text = text.lstrip("\ufeff").strip()
     if not text:
         raise ProviderError(f"FIRMS sent an empty answer for {source}.", permanent=False)
@@ -115,13 +156,23 @@ def parse_csv(text: str, *, source: str) -> list[Candidate]:
     candidates = []
     for line_no, row in enumerate(reader, start=2):
         try:
-            candidates.append(_row_candidate(row, source=source, brightness_column=brightness))
+            candidates.append(
+                _row_candidate(
+                    row, source=source, brightness_column=brightness, claim_place=claim_place
+                )
+            )
         except (KeyError, TypeError, ValueError) as error:
             log.warning("FIRMS %s: skipping malformed row %d: %r", source, line_no, error)
     return candidates
 
 
-def _row_candidate(row: dict[str, str], *, source: str, brightness_column: str) -> Candidate:
+def _row_candidate(
+    row: dict[str, str],
+    *,
+    source: str,
+    brightness_column: str,
+    claim_place: relevance.Geometry | None,
+) -> Candidate:
     lat = float(row["latitude"])
     lon = float(row["longitude"])
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
@@ -134,39 +185,60 @@ def _row_candidate(row: dict[str, str], *, source: str, brightness_column: str) 
     instrument = (row.get("instrument") or "").strip() or (
         "VIIRS" if brightness_column == "bright_ti4" else "MODIS"
     )
-    satellite = row["satellite"].strip()
-    short_name, full_name = satellite_names(instrument, satellite)
-    confidence = row["confidence"].strip()
-    trust = confidence_label(instrument, confidence)
+    code = row["satellite"].strip()
+    short_name, full_name = satellite_names(instrument, code)
+    raw_confidence = row["confidence"].strip()
+    label, percent = confidence_of(instrument, raw_confidence)
+    trust = confidence_label(instrument, raw_confidence)
+    version = (row.get("version") or "").strip()
+    sample = version.upper().endswith(SAMPLE_VERSION_SUFFIX)
+    daynight = DAYNIGHT.get((row.get("daynight") or "").strip().upper(), "")
+    km = relevance.distance_km(claim_place, relevance.Geometry(point=(lat, lon)))
     return Candidate(
         kind=Kind.THERMAL_ANOMALY,
         external_id=f"{source}/{observed:%Y-%m-%dT%H%M}/{lat:.5f},{lon:.5f}",
         url=_MAP_URL.format(date=observed.date().isoformat(), lat=lat, lon=lon),
-        title=_title(instrument, short_name, observed, frp, trust),
+        title=_title(
+            instrument,
+            short_name,
+            observed,
+            frp,
+            (label, percent),
+            where=distance_phrase(km),
+            sample=sample,
+        ),
         summary=(
+            f"{'Sample data, not an observation: ' if sample else ''}"
             f"{instrument} on {full_name} detected a heat source at {lat:.4f}, {lon:.4f}: "
             f"brightness {brightness:g} K, fire radiative power {frp:g} MW, "
-            f"confidence {trust}, "
-            f"{'day' if row.get('daynight') == 'D' else 'night'} pass "
-            f"(FIRMS {source}, product version {row.get('version') or 'unknown'})."
+            f"confidence {trust}, {daynight or 'unknown'} pass "
+            f"(FIRMS {source}, product version {version or 'unknown'})."
         ),
         observed_at=observed,
         latitude=lat,
         longitude=lon,
         metadata={
+            **{k.strip(): v for k, v in row.items() if k},  # the row as FIRMS sent it
             "source": source,
-            **{k.strip(): v for k, v in row.items() if k},
             "instrument": instrument,
-            "satellite": satellite,
+            "satellite": short_name,
+            "satellite_code": code,
             "satellite_name": full_name,
-            "confidence": confidence,
-            "confidence_label": trust,
+            "confidence": label,
+            "confidence_percent": percent,
+            "confidence_code": raw_confidence,
+            "frp_mw": frp,
+            "brightness_k": brightness,
+            "daynight": daynight,
+            "product_version": version,
+            "sample": sample,
         },
     )
 
 
 class FirmsProvider:
     name = Provider.THERMAL_ANOMALIES
+    searches_by_place = True  # claim_bbox: the runner records the geocoded place
 
     def applies_to(self, claim: Claim) -> str:
         return needs_place(claim)
@@ -190,6 +262,11 @@ class FirmsProvider:
                 permanent=True,
             )
         area = f"{west:.4f},{south:.4f},{east:.4f},{north:.4f}"
+        # Titles name each detection's distance: from the claim's own place, or where the
+        # geocoder put its place name (a cache hit: claim_bbox just asked).
+        place = relevance.claim_geometry(claim) or relevance.geocoded_geometry(
+            claim_geocoded(claim, http=http)
+        )
         found: dict[str, Candidate] = {}
         for source in conf["sources"]:
             for first_day, days in day_chunks(start.date(), end.date()):
@@ -197,9 +274,9 @@ class FirmsProvider:
                     f"{base}/api/area/csv/{key}/{source}/{area}/{days}/{first_day.isoformat()}",
                     headers={"Accept": "text/csv, text/plain"},
                 )
-                for candidate in parse_csv(response.text, source=source):
+                for candidate in parse_csv(response.text, source=source, claim_place=place):
                     found[candidate.external_id] = candidate
-        strongest = sorted(found.values(), key=lambda c: -float(c.metadata.get("frp") or 0))
+        strongest = sorted(found.values(), key=lambda c: -c.metadata["frp_mw"])
         return strongest[: conf["max_items"]]
 
 

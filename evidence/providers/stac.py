@@ -123,6 +123,7 @@ def item_candidate(item: dict[str, Any], *, api_url: str) -> Candidate:
 
 class StacProvider:
     name = Provider.SATELLITE_SCENES
+    searches_by_place = True  # claim_bbox: the runner records the geocoded place
 
     def applies_to(self, claim: Claim) -> str:
         return needs_place(claim)

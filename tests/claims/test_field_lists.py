@@ -50,8 +50,8 @@ def test_the_admin_open_form_is_a_model_form_on_the_claim():
 
 def test_the_api_claim_input_is_a_model_serializer_on_the_claim():
     assert ClaimInputSerializer.Meta.model is Claim
-    assert set(ClaimInputSerializer().fields) == {*CLAIM_FIELDS, "tags"}
-    assert set(ClaimSerializer().fields) == {"id", *CLAIM_FIELDS, "tags", "created_at"}
+    assert set(ClaimInputSerializer().fields) == {*CLAIM_FIELDS, "tags", "geocoded"}
+    assert set(ClaimSerializer().fields) == {"id", *CLAIM_FIELDS, "tags", "geocoded", "created_at"}
 
 
 def test_the_admin_shows_every_claim_field():
@@ -82,7 +82,9 @@ def test_evidence_layers_take_their_fields_from_the_model_and_the_services():
 def test_the_fetched_fields_follow_the_candidate_dataclass():
     candidate_fields = {f.name for f in dataclasses.fields(Candidate)} - {"bbox"}
     refreshed = set(evidence_services.FETCHED_FIELDS)
-    assert refreshed == (candidate_fields | set(BBOX_FIELDS) | {"updated_at"}) - {
+    relevance = set(evidence_services.RELEVANCE_FIELDS)
+    assert relevance == {"distance_km", "in_window", "offset_hours"}
+    assert refreshed == (candidate_fields | set(BBOX_FIELDS) | relevance | {"updated_at"}) - {
         "external_id",
         *evidence_services.ASSESSED_FIELDS,
     }

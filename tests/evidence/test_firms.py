@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 
+from evidence import relevance
 from evidence.models import Kind
 from evidence.providers.errors import ProviderError
-from evidence.providers.firms import PROVIDER, day_chunks, parse_csv
+from evidence.providers.firms import PROVIDER, confidence_of, day_chunks, parse_csv
 from tests.factories import ClaimFactory
 from tests.stubs.server import SAMPLES, Canned, StubServer
 from workers.http import HttpClient
@@ -31,16 +32,24 @@ def test_viirs_rows_become_thermal_anomalies() -> None:
     assert first.latitude == 57.98412 and first.longitude == 33.25871
     assert first.observed_at == dt.datetime(2025, 12, 28, 1, 7, tzinfo=dt.UTC)
     assert first.external_id == "VIIRS_SNPP_NRT/2025-12-28T0107/57.98412,33.25871"
+    # The samples' product version says they are samples: so do their titles.
     assert (
-        first.title == "VIIRS S-NPP detection, 28 Dec 2025 01:07 UTC, FRP 14.82 MW, high confidence"
+        first.title
+        == "[SAMPLE] VIIRS S-NPP detection, 28 Dec 01:07 UTC, FRP 14.82 MW, high confidence"
     )
     assert "Suomi NPP (S-NPP)" in first.summary
+    assert first.summary.startswith("Sample data, not an observation: ")
     assert first.metadata["bright_ti4"] == "341.2"
-    assert first.metadata["satellite"] == "N"
+    assert first.metadata["satellite"] == "S-NPP"
+    assert first.metadata["satellite_code"] == "N"
     assert first.metadata["satellite_name"] == "Suomi NPP (S-NPP)"
     assert first.metadata["instrument"] == "VIIRS"
-    assert (first.metadata["confidence"], first.metadata["confidence_label"]) == ("h", "high")
-    assert first.metadata["frp"] == "14.82"
+    assert first.metadata["confidence"] == "high"
+    assert (first.metadata["confidence_code"], first.metadata["confidence_percent"]) == ("h", None)
+    assert first.metadata["frp_mw"] == 14.82
+    assert first.metadata["daynight"] == "night"
+    assert first.metadata["product_version"] == "2.0NRT-SAMPLE"
+    assert first.metadata["sample"] is True
     assert "2.0NRT-SAMPLE" in first.summary
     assert [c.title.rsplit(", ", 1)[1] for c in found] == [
         "high confidence",
@@ -53,12 +62,12 @@ def test_modis_rows_with_their_own_header_are_read_too() -> None:
     (found,) = parse_csv(sample("firms_modis.csv"), source="MODIS_NRT")
     assert found.metadata["brightness"] == "318.7"
     assert (
-        found.title == "MODIS Terra detection, 28 Dec 2025 08:42 UTC, FRP 21.6 MW, confidence 77%"
+        found.title
+        == "[SAMPLE] MODIS Terra detection, 28 Dec 08:42 UTC, FRP 21.6 MW, nominal confidence (77%)"
     )
-    assert (found.metadata["satellite_name"], found.metadata["confidence_label"]) == (
-        "Terra",
-        "77%",
-    )
+    assert (found.metadata["satellite"], found.metadata["satellite_name"]) == ("Terra", "Terra")
+    assert (found.metadata["confidence"], found.metadata["confidence_percent"]) == ("nominal", 77)
+    assert (found.metadata["instrument"], found.metadata["daynight"]) == ("MODIS", "day")
 
 
 HEADER = "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,version,bright_ti5,frp,daynight"
@@ -72,18 +81,44 @@ def test_viirs_satellite_codes_are_named(code: str, name: str) -> None:
     row = f"58.0,33.2,330.0,0.4,0.4,2025-12-28,2318,{code},VIIRS,n,2.0NRT,280.0,1.1,N"
     (found,) = parse_csv(f"{HEADER}\n{row}\n", source="VIIRS_NOAA20_NRT")
     assert (
-        found.title
-        == f"VIIRS {name} detection, 28 Dec 2025 23:18 UTC, FRP 1.1 MW, nominal confidence"
+        found.title == f"VIIRS {name} detection, 28 Dec 23:18 UTC, FRP 1.1 MW, nominal confidence"
     )
+    assert found.metadata["satellite"] == name
+    assert found.metadata["sample"] is False  # a real product version
 
 
 def test_an_unknown_satellite_code_is_shown_as_it_came() -> None:
     row = "58.0,33.2,330.0,0.4,0.4,2025-12-28,2318,X9,VIIRS,q,2.0NRT,280.0,1.1,N"
     (found,) = parse_csv(f"{HEADER}\n{row}\n", source="VIIRS_SNPP_NRT")
-    assert (
-        found.title
-        == "VIIRS satellite X9 detection, 28 Dec 2025 23:18 UTC, FRP 1.1 MW, confidence q"
+    assert found.title == "VIIRS satellite X9 detection, 28 Dec 23:18 UTC, FRP 1.1 MW, confidence q"
+
+
+@pytest.mark.parametrize(
+    ("value", "label", "percent"),
+    [
+        ("0", "low", 0),
+        ("29", "low", 29),
+        ("30", "nominal", 30),
+        ("79", "nominal", 79),
+        ("80", "high", 80),
+        ("100", "high", 100),
+    ],
+)
+def test_modis_percentages_get_firms_labels(value: str, label: str, percent: int) -> None:
+    assert confidence_of("MODIS", value) == (label, percent)
+
+
+def test_titles_name_the_distance_from_the_claimed_place() -> None:
+    row = "58.0333,33.3,330.0,0.4,0.4,2025-12-28,2318,N,VIIRS,n,2.0NRT,280.0,1.1,N"
+    point = relevance.Geometry(point=(58.0, 33.3))
+    (found,) = parse_csv(f"{HEADER}\n{row}\n", source="VIIRS_SNPP_NRT", claim_place=point)
+    assert found.title == (
+        "VIIRS S-NPP detection 3.7 km from the claimed place, 28 Dec 23:18 UTC, FRP 1.1 MW, "
+        "nominal confidence"
     )
+    box = relevance.Geometry(bbox=(33.1, 57.9, 33.5, 58.1))
+    (inside,) = parse_csv(f"{HEADER}\n{row}\n", source="VIIRS_SNPP_NRT", claim_place=box)
+    assert inside.title.startswith("VIIRS S-NPP detection inside the claimed area, 28 Dec")
 
 
 def test_titles_are_whole_words_within_the_field() -> None:
@@ -142,9 +177,14 @@ def test_fetch_asks_each_source_for_the_claims_area_and_days(stub_settings: Stub
         for source in ("VIIRS_SNPP_NRT", "VIIRS_NOAA20_NRT", "MODIS_NRT")
     ]
     assert found
-    frp = [float(c.metadata["frp"]) for c in found]
+    frp = [c.metadata["frp_mw"] for c in found]
     assert frp == sorted(frp, reverse=True)  # strongest first
-    satellites = {(c.metadata["source"], c.metadata["satellite"]) for c in found}
+    assert all(c.title.startswith("[SAMPLE] ") for c in found)
+    assert all(
+        " km from the claimed place, " in c.title or " inside the claimed area, " in c.title
+        for c in found
+    )
+    satellites = {(c.metadata["source"], c.metadata["satellite_code"]) for c in found}
     assert {"VIIRS_SNPP_NRT", "VIIRS_NOAA20_NRT"} <= {source for source, _ in satellites}
     assert satellites <= {
         ("VIIRS_SNPP_NRT", "N"),

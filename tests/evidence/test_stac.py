@@ -26,7 +26,12 @@ def test_scenes_over_the_claimed_point_are_found_across_pages(stub_settings: Stu
     assert [s.external_id for s in scenes] == [
         "sentinel-2-l2a/S2B_36VVK_20251228_0_L2A",
         "landsat-c2-l2/LC09_L2SP_183019_20251230_02_T1",
+        "sentinel-2-l2a/S2A_36VVK_20251223_0_L2A",
+        "sentinel-2-l2a/S2A_36VWK_20251229_0_L2A",
+        # the second page
         "sentinel-2-l2a/S2A_36VVK_20260102_0_L2A",
+        "landsat-c2-l2/LC08_L2SP_184019_20251225_02_T1",
+        "sentinel-2-l2a/S2B_36VVL_20251226_0_L2A",
     ]
     searches = stub_settings.requests("/stac/search")
     assert len(searches) == 2  # the `next` link was followed

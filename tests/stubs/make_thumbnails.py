@@ -30,6 +30,11 @@ SCENES = (
     Scene("S2B_36VVK_20251228_0_L2A.jpg", 11, 0.38, "S2B 2025-12-28"),
     Scene("LC09_L2SP_183019_20251230_02_T1.png", 23, 0.12, "LC09 2025-12-30"),
     Scene("S2A_36VVK_20260102_0_L2A.jpg", 37, 0.55, "S2A 2026-01-02"),
+    # Same tile (36VVK) as the 28 December scene, so the before/after pair shows the same ground.
+    Scene("S2A_36VVK_20251223_0_L2A.jpg", 11, 0.07, "S2A 2025-12-23"),
+    Scene("S2A_36VWK_20251229_0_L2A.jpg", 61, 0.03, "S2A 2025-12-29"),
+    Scene("LC08_L2SP_184019_20251225_02_T1.png", 67, 0.49, "LC08 2025-12-25"),
+    Scene("S2B_36VVL_20251226_0_L2A.jpg", 71, 0.21, "S2B 2025-12-26"),
     Scene("sample-tile-a.jpg", 41, 0.25, "sample tile"),
     Scene("sample-tile-b.png", 53, 0.05, "sample tile"),
 )
