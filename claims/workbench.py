@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Count
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from claims import services, workflow
 from claims.changes import changes_text
@@ -439,13 +439,6 @@ class ActionButton:
     inputs: tuple[str, ...]
 
 
-def _geojson_url(ticket_id: int) -> str:
-    try:  # TEMPORARY until E1's endpoint is on main
-        return reverse("ticket-evidence-geojson", kwargs={"pk": ticket_id})
-    except NoReverseMatch:
-        return ""
-
-
 def stance_counts(items: Iterable[Evidence]) -> dict[str, int]:
     counts = Counter(i.stance for i in items)
     return {value: counts.get(value, 0) for value in Stance.values}
@@ -490,7 +483,7 @@ def workbench_context(
         "fetch_jobs": jobs,
         "audit_events": events,
         "latest_evidence_id": max((i.pk for i in items), default=0),
-        "geojson_url": _geojson_url(ticket.pk),
+        "geojson_url": reverse("ticket-evidence-geojson", kwargs={"pk": ticket.pk}),
         "status_url": reverse("admin:claims_ticket_status", args=[ticket.pk]),
         "posted": posted or {},
     }
