@@ -121,6 +121,8 @@ def demo_env(live: bool, stub_port: int) -> dict[str, str]:
             text=True,
         ).stdout
         env.update(json.loads(out))
+        # No network: no map tiles either; the ticket page's map draws on a plain background.
+        env.setdefault("FACTCHECK_MAP_TILES_URL", "")
     return env
 
 

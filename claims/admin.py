@@ -4,6 +4,11 @@ The admin shows tickets and collects input; every write goes through the same se
 uses (ticket_open, ticket_update, ticket_transition, evidence_add, evidence_assess,
 fetch_jobs_queue). Domain errors become error messages, never a 500, and the admin's transaction
 around a save is rolled back with them, so a refused submission leaves nothing behind.
+
+The ticket page is the workbench (claims.workbench computes what it shows): one form, and every
+button on it (each workflow action, "Fetch evidence again", Save) submits that form, so the stances
+and summaries typed into the evidence rows are saved before the action, in one transaction
+(`workbench.workbench_submit`), or the page comes back with them and the errors.
 """
 
 from __future__ import annotations
@@ -11,25 +16,37 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten, unquote
 from django.core.exceptions import PermissionDenied as AdminPermissionDenied
 from django.db import models
 from django.db.models import QuerySet
-from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.template.defaultfilters import truncatechars
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from claims import selectors, services, workflow
+from claims import selectors, services, workbench, workflow
 from claims.changes import changes_text
-from claims.forms import TicketChangeForm, TicketOpenForm, TransitionForm, form_errors_from_domain
+from claims.forms import (
+    EvidenceAddForm,
+    TicketChangeForm,
+    TicketOpenForm,
+    TransitionForm,
+    WorkbenchActionForm,
+    form_errors_from_domain,
+)
 from claims.models import BBOX_FIELDS, CLAIM_FIELDS, Claim, Tag, Ticket, TicketEvent
 from evidence import services as evidence_services
-from evidence.models import Evidence, FetchJob
 from factcheck.admin import (
     EXCERPT_LENGTH,
     URL_FIELD_OVERRIDES,
@@ -37,165 +54,10 @@ from factcheck.admin import (
     ReadOnlyAdminMixin,
     error_text,
 )
-from factcheck.errors import DomainError, InvalidInput
+from factcheck.errors import DomainError, InvalidInput, StaleVersion
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
-
-# --- Inlines on the ticket page ---------------------------------------------------------------------
-
-
-class ServiceFormSet(BaseInlineFormSet):
-    """An inline formset that never saves models itself; the ticket admin calls
-    `save_through_services`, which calls the services and records what it did for the admin log."""
-
-    def save_through_services(self, actor: AbstractBaseUser) -> None:
-        self.new_objects: list[Any] = []
-        self.changed_objects: list[tuple[Any, list[str]]] = []
-        self.deleted_objects: list[Any] = []
-
-
-class EvidenceAssessFormSet(ServiceFormSet):
-    def save_through_services(self, actor: AbstractBaseUser) -> None:
-        super().save_through_services(actor)
-        for form in self.initial_forms:
-            if not form.has_changed():
-                continue
-            item = evidence_services.evidence_assess(
-                evidence_id=form.instance.pk,
-                actor=actor,
-                stance=form.cleaned_data.get("stance"),
-                summary=form.cleaned_data.get("summary"),
-            )
-            self.changed_objects.append((item, form.changed_data))
-
-
-class EvidenceAddFormSet(ServiceFormSet):
-    def save_through_services(self, actor: AbstractBaseUser) -> None:
-        super().save_through_services(actor)
-        for form in self.extra_forms:
-            if not form.has_changed():
-                continue
-            fields = {
-                name: value
-                for name, value in form.cleaned_data.items()
-                if name in evidence_services.MANUAL_FIELDS
-            }
-            item = evidence_services.evidence_add(ticket_id=self.instance.pk, actor=actor, **fields)
-            self.new_objects.append(item)
-
-
-def _ticket_is_final(obj: Any) -> bool:
-    return isinstance(obj, Ticket) and obj.is_final
-
-
-class EvidenceInline(admin.TabularInline):
-    """The ticket's evidence; a fact-checker sets stance and summary (through evidence_assess)."""
-
-    model = Evidence
-    formset = EvidenceAssessFormSet
-    fields = (
-        "kind",
-        "source",
-        "provider",
-        "observed_at",
-        "stance",
-        "summary",
-        "added_by",
-        "added_at",
-    )
-    readonly_fields = ("kind", "source", "provider", "observed_at", "added_by", "added_at")
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    verbose_name_plural = "evidence"
-    formfield_overrides = {
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}
-    }
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Evidence]:
-        return super().get_queryset(request).select_related("added_by")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A decided ticket's evidence is frozen until a reviewer reopens it.
-        return super().has_change_permission(request, obj) and not _ticket_is_final(obj)
-
-    @admin.display(description="added by")
-    def added_by(self, item: Evidence) -> str:
-        return item.added_by_label or "—"
-
-    @admin.display(description="source")
-    def source(self, item: Evidence) -> str:
-        label = truncatechars(item.title or item.url or "—", 80)
-        if item.url:
-            return format_html('<a href="{}" rel="noopener noreferrer">{}</a>', item.url, label)
-        return label
-
-
-class EvidenceAddInline(admin.TabularInline):
-    """One empty row to add evidence by hand (through evidence_add)."""
-
-    model = Evidence
-    formset = EvidenceAddFormSet
-    fields = ("kind", "title", "url", "stance", "summary", "observed_at")
-    extra = 1
-    can_delete = False
-    verbose_name = "evidence added by hand"
-    verbose_name_plural = "add evidence by hand"
-    formfield_overrides = {
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
-        **URL_FIELD_OVERRIDES,
-    }
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Evidence]:
-        return super().get_queryset(request).none()
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_add_permission(request, obj) and not _ticket_is_final(obj)
-
-
-class TicketEventInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = TicketEvent
-    fields = ("at", "actor_label", "action", "from_state", "to_state", "note", "changes_shown")
-    readonly_fields = fields
-    formset = ServiceFormSet
-    extra = 0
-    can_delete = False
-    verbose_name = "audit event"
-    verbose_name_plural = "audit trail"
-
-    @admin.display(description="changes")
-    def changes_shown(self, event: TicketEvent) -> str:
-        return changes_text(event.changes) or "—"
-
-
-class FetchJobInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = FetchJob
-    fields = (
-        "provider",
-        "status",
-        "attempts",
-        "items_found",
-        "queued_at",
-        "started_at",
-        "finished_at",
-        "last_error",
-    )
-    readonly_fields = fields
-    formset = ServiceFormSet
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
+    pass
 
 # --- Ticket ----------------------------------------------------------------------------------------
 
@@ -310,7 +172,9 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     # The paginator counts the filtered list; counting every ticket as well is one more full scan.
     show_full_result_count = False
     readonly_fields = CLAIM_DISPLAY_FIELDS + WORKFLOW_DISPLAY_FIELDS + RECORD_DISPLAY_FIELDS
-    inlines = (EvidenceInline, EvidenceAddInline, FetchJobInline, TicketEventInline)
+    # The evidence rows, fetch jobs and audit trail are the workbench's own (claims.workbench):
+    # a 500-row inline formset renders far too slowly, and every button submits one form.
+    inlines = ()
 
     # -- list columns --
 
@@ -356,7 +220,11 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
-        return super().get_queryset(request).select_related("claim", "assignee")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("claim", "assignee", "submitted_by", "decided_by", "opened_by")
+        )
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Ticket], search_term: str
@@ -388,34 +256,6 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
             # Only people who can work a ticket are offered as its assignee.
             kwargs["queryset"] = selectors.users_assignable()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    # -- saving through the services --
-
-    def save_model(
-        self, request: HttpRequest, obj: Ticket, form: forms.ModelForm, change: bool
-    ) -> None:
-        changed = {"assignee", "priority"} & set(form.changed_data)
-        if not change or not changed:
-            return
-        services.ticket_update(
-            ticket_id=obj.pk,
-            actor=request.user,
-            version=form.cleaned_data["expected_version"],
-            assignee=form.cleaned_data["assignee"] if "assignee" in changed else ...,
-            priority=form.cleaned_data["priority"] if "priority" in changed else None,
-        )
-
-    def save_related(
-        self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool
-    ) -> None:
-        # The form has no many-to-many fields; the inlines save through the services.
-        for formset in formsets:
-            self.save_formset(request, form, formset, change)
-
-    def save_formset(
-        self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool
-    ) -> None:
-        formset.save_through_services(request.user)
 
     # -- opening a ticket --
 
@@ -471,7 +311,7 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         }
         return self.render_change_form(request, context, add=True, form_url=form_url)
 
-    # -- workflow buttons --
+    # -- the workbench: one form, every button saves what was typed, then acts --
 
     def render_change_form(
         self,
@@ -483,32 +323,184 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         obj: Ticket | None = None,
     ) -> TemplateResponse:
         if obj is not None and change:
-            context.update(self._workflow_context(request, obj))
+            context.setdefault("workbench", None)
+            if context["workbench"] is None:
+                context["workbench"] = workbench.workbench_context(ticket=obj, user=request.user)
+            context.setdefault("add_evidence_form", self._add_form(request, obj))
+            if context["add_evidence_form"] is not None:
+                context["media"] = context["media"] + context["add_evidence_form"].media
+            context["map_tiles"] = {
+                "url": settings.FACTCHECK_MAP_TILES_URL,
+                "attribution": settings.FACTCHECK_MAP_TILES_ATTRIBUTION,
+            }
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def _workflow_context(self, request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
-        actions = [
-            {
-                "name": name,
-                "label": workflow.Action(name).label,
-                "inputs": workflow.RULES[name].required_inputs,
-            }
-            for name in workflow.allowed_actions(ticket, request.user)
-        ]
-        return {
-            "workflow_actions": actions,
-            "verdict_choices": workflow.Verdict.choices,
-            "transition_url": reverse("admin:claims_ticket_transition", args=[ticket.pk]),
-            "fetch_url": reverse("admin:claims_ticket_fetch", args=[ticket.pk]),
-            "can_fetch": self._may_fetch(request, ticket),
-        }
+    def _add_form(
+        self, request: HttpRequest, ticket: Ticket, data: Any = None
+    ) -> EvidenceAddForm | None:
+        if not self.has_change_permission(request, ticket) or ticket.is_final:
+            return None
+        if not request.user.has_perm(evidence_services.ADD_PERMISSION):
+            return None
+        return EvidenceAddForm(data, prefix="add")
 
-    def _may_fetch(self, request: HttpRequest, ticket: Ticket) -> bool:
-        return evidence_services.fetch_allowed(ticket=ticket, user=request.user)
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST" and object_id is not None:
+            return self._workbench_post(request, object_id, form_url)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _workbench_post(self, request: HttpRequest, object_id: str, form_url: str) -> HttpResponse:
+        """Validate everything the page posted; if it is all valid, save and act through
+        workbench_submit; otherwise, or if a service refuses, show the page again with what the
+        user typed and the errors (nothing saved, nothing done)."""
+        ticket = self.get_object(request, unquote(object_id))
+        if ticket is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, ticket):
+            raise AdminPermissionDenied
+        form = self.get_form(request, ticket, change=True)(request.POST, instance=ticket)
+        action_form = WorkbenchActionForm(request.POST)
+        add_form = self._add_form(request, ticket, request.POST)
+        items = workbench.evidence_of(ticket.pk)
+        edits, row_errors = workbench.evidence_edits(request.POST, items)
+        valid = [form.is_valid(), action_form.is_valid(), add_form is None or add_form.is_valid()]
+        if all(valid) and not row_errors:
+            try:
+                outcome = workbench.workbench_submit(
+                    ticket_id=ticket.pk,
+                    actor=request.user,
+                    submission=self._submission(form, action_form, add_form, edits),
+                )
+            except StaleVersion as error:
+                # Someone acted on the ticket meanwhile. The page comes back as the ticket is now,
+                # with what the user typed; pressing again acts on the version they now see.
+                self.message_user(
+                    request,
+                    f"Nothing was saved: {error_text(error)} The page now shows the ticket as it "
+                    "is; what you typed is kept, press the button again to save it.",
+                    messages.ERROR,
+                )
+                ticket = self.get_object(request, unquote(object_id))
+                data = request.POST.copy()
+                data["expected_version"] = str(ticket.version)
+                form = self.get_form(request, ticket, change=True)(data, instance=ticket)
+                form.is_valid()
+            except DomainError as error:
+                self.message_user(request, error_text(error), messages.ERROR)
+                if isinstance(error, InvalidInput) and add_form is not None:
+                    form_errors_from_domain(add_form, error)
+            else:
+                self._report(request, action_form.cleaned_data.get("action", ""), outcome)
+                return HttpResponseRedirect(self._change_url(ticket))
+        elif row_errors:
+            self.message_user(
+                request, "Nothing was saved: some evidence rows have errors.", messages.ERROR
+            )
+        ticket = self.get_object(request, unquote(object_id))  # as it is now, after the rollback
+        return self._render_refused(request, ticket, form, add_form, row_errors, form_url)
+
+    def _submission(
+        self,
+        form: forms.ModelForm,
+        action_form: WorkbenchActionForm,
+        add_form: EvidenceAddForm | None,
+        edits: dict[int, dict[str, str]],
+    ) -> workbench.Submission:
+        desk = {
+            name: form.cleaned_data[name]
+            for name in ("assignee", "priority")
+            if name in form.changed_data
+        }
+        action = action_form.cleaned_data["action"]
+        required = workflow.RULES[action].required_inputs if action in workflow.RULES else ()
+        return workbench.Submission(
+            version=form.cleaned_data["expected_version"],
+            desk=desk,
+            edits=edits,
+            added=add_form.fields_to_add() if add_form is not None else None,
+            action=action,
+            inputs=action_form.inputs(required),
+        )
+
+    def _report(self, request: HttpRequest, action: str, outcome: workbench.Outcome) -> None:
+        saved = []
+        if outcome.assessed:
+            saved.append(
+                f"{outcome.assessed} evidence item{'s' if outcome.assessed > 1 else ''} assessed"
+            )
+        if outcome.added is not None:
+            saved.append(f"evidence added: {outcome.added}")
+        prefix = ("Saved (" + "; ".join(saved) + "). ") if saved else ""
+        if action == workbench.FETCH_AGAIN:
+            summary = ", ".join(f"{j.provider}: {j.get_status_display()}" for j in outcome.jobs)
+            text = f"{prefix}Evidence fetch requested ({summary})."
+        elif action:
+            label = workflow.Action(action).label
+            text = f"{prefix}{label}: the ticket is now {outcome.ticket.get_state_display()}."
+        else:
+            text = prefix or "Saved."
+        self.message_user(request, text, messages.SUCCESS)
+
+    def _render_refused(
+        self,
+        request: HttpRequest,
+        ticket: Ticket,
+        form: forms.ModelForm,
+        add_form: EvidenceAddForm | None,
+        row_errors: dict[int, list[str]],
+        form_url: str,
+    ) -> TemplateResponse:
+        fieldsets = self.get_fieldsets(request, ticket)
+        admin_form = helpers.AdminForm(
+            form, list(fieldsets), {}, self.get_readonly_fields(request, ticket), model_admin=self
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Change {self.opts.verbose_name}",
+            "subtitle": str(ticket),
+            "adminform": admin_form,
+            "object_id": ticket.pk,
+            "original": ticket,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            "add_evidence_form": add_form,
+            "workbench": workbench.workbench_context(
+                ticket=ticket, user=request.user, posted=request.POST, row_errors=row_errors
+            ),
+        }
+        return self.render_change_form(request, context, change=True, obj=ticket, form_url=form_url)
+
+    def status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """What the page polls: fetch jobs, evidence counts, items newer than `since`."""
+        ticket = self.get_object(request, unquote(object_id))
+        if ticket is None or not self.has_view_permission(request, ticket):
+            raise AdminPermissionDenied
+        try:
+            since = max(0, int(request.GET.get("since", "0")))
+        except ValueError:
+            return JsonResponse(
+                {"error": {"fields": {"since": ["Must be an integer."]}}}, status=400
+            )
+        return JsonResponse(workbench.ticket_status(ticket_id=ticket.pk, since_id=since))
 
     def get_urls(self) -> list:
         info = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
+            path(
+                "<path:object_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name=f"{info}_status",
+            ),
             path(
                 "<path:object_id>/transition/",
                 self.admin_site.admin_view(self.transition_view),

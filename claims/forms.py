@@ -10,6 +10,7 @@ from django.db import models
 
 from claims.models import CLAIM_FIELDS, Claim, Priority, Ticket
 from claims.workflow import Action, Verdict
+from evidence.models import Evidence, Stance
 from factcheck.errors import DomainError
 
 
@@ -85,3 +86,53 @@ class TransitionForm(forms.Form):
     verdict = forms.ChoiceField(choices=[("", "---------"), *Verdict.choices], required=False)
     rationale = forms.CharField(required=False)
     note = forms.CharField(required=False)
+
+
+class WorkbenchActionForm(forms.Form):
+    """The button pressed on the ticket page (a workflow action, "Fetch evidence again", or plain
+    Save when empty) and the inputs of the action. Every button submits the one change form, so what
+    the user typed into the page is saved with it (claims.workbench.workbench_submit)."""
+
+    action = forms.ChoiceField(
+        choices=[("", "save"), *Action.choices, ("fetch_again", "Fetch evidence again")],
+        required=False,
+    )
+    verdict = forms.ChoiceField(choices=[("", "---------"), *Verdict.choices], required=False)
+    rationale = forms.CharField(required=False, strip=True)
+    note = forms.CharField(required=False, strip=True)
+
+    def inputs(self, required: tuple[str, ...]) -> dict[str, str]:
+        """The inputs this action takes (the service says which are missing)."""
+        return {name: self.cleaned_data[name] for name in required}
+
+
+class EvidenceAddForm(forms.ModelForm):
+    """Evidence added by hand on the ticket page; evidence_add validates and writes it."""
+
+    class Meta:
+        model = Evidence
+        fields = ("kind", "title", "url", "stance", "summary", "observed_at")
+        formfield_callback = admin_formfield
+        widgets = {"summary": forms.Textarea(attrs={"rows": 2, "cols": 40})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # An empty row is "nothing added", not an error: only a row with something typed needs a kind.
+        self.fields["kind"].required = False
+        self.fields["stance"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        typed = any(data.get(n) for n in ("title", "url", "summary", "observed_at"))
+        if typed and not data.get("kind"):
+            self.add_error("kind", "Say what kind of evidence this is.")
+        return data
+
+    def fields_to_add(self) -> dict[str, Any] | None:
+        """The evidence_add fields, or None when the row was left empty."""
+        data = self.cleaned_data
+        if not any(data.get(n) for n in ("kind", "title", "url", "summary", "observed_at")):
+            return None
+        values = {name: data[name] for name in self.Meta.fields if data.get(name) not in (None, "")}
+        values.setdefault("stance", Stance.UNASSESSED)
+        return values

@@ -4,6 +4,7 @@ Everything an operator may change is read from the environment here, and only he
 is listed in the README with its default. Bad values stop start-up with ImproperlyConfigured.
 """
 
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -165,6 +166,32 @@ FACTCHECK_PUBLISHER_URL = env.str("FACTCHECK_PUBLISHER_URL", default="https://ex
 FACTCHECK_PUBLIC_BASE_URL = env.str(
     "FACTCHECK_PUBLIC_BASE_URL", default="http://127.0.0.1:8000"
 ).rstrip("/")
+
+# --- The ticket page's map ------------------------------------------------------------------------
+
+# Leaflet (django-leaflet ships its static files; no CDN). Tiles from this URL template; empty: no
+# tile layer, the vector layers draw on a plain background (the offline demo sets it empty).
+FACTCHECK_MAP_TILES_URL = env.str(
+    "FACTCHECK_MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+FACTCHECK_MAP_TILES_ATTRIBUTION = env.str(
+    "FACTCHECK_MAP_TILES_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+if FACTCHECK_MAP_TILES_URL and not FACTCHECK_MAP_TILES_URL.startswith(("https://", "http://", "/")):
+    raise ImproperlyConfigured(
+        "FACTCHECK_MAP_TILES_URL must be an http(s) URL template such as "
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png, or empty for no tiles."
+    )
+# Leaflet's own files come from the django-leaflet package, served as static files (no CDN). The
+# package is not an installed app: its admin module imports GeoDjango, which needs the GDAL library,
+# and the page only needs Leaflet itself (claims/static/claims/workbench.js calls L.map).
+_LEAFLET_PACKAGE = importlib.util.find_spec("leaflet")
+if _LEAFLET_PACKAGE is None or not _LEAFLET_PACKAGE.submodule_search_locations:
+    raise ImproperlyConfigured(
+        "django-leaflet is not installed (it ships the map's Leaflet files)."
+    )
+STATICFILES_DIRS = [Path(_LEAFLET_PACKAGE.submodule_search_locations[0]) / "static"]
 
 # --- REST API ---------------------------------------------------------------------------------------
 

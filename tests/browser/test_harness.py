@@ -39,11 +39,6 @@ def test_live_site_serves_the_admin_static_files(page: Page, live_site: str) -> 
     assert "text/css" in response.headers["content-type"] and len(response.body()) > 1000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="django-leaflet is not in INSTALLED_APPS yet (the map's part adds it; adding it as is "
-    "makes the admin import leaflet.admin, which needs GDAL). Remove this mark then.",
-)
 def test_live_site_serves_leaflet_static_files(page: Page, live_site: str) -> None:
     for path in ["/static/leaflet/leaflet.js", "/static/leaflet/leaflet.css"]:
         response = page.request.get(f"{live_site}{path}")
