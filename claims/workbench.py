@@ -264,21 +264,29 @@ class Scene:
     side: str  # "before", "after" or "inside"
 
 
+# A scene more clouded than this shows little of the ground: taken only when nothing clearer is there.
+CLOUDY_PERCENT = 30.0
+
+
 def _nearest(rows: list[Row]) -> Row | None:
-    """The nearest scene in whole days, the least cloudy among those, then the nearest in time."""
+    """The scene to show for one side of the window: one whose footprint covers the claimed place
+    (distance 0) when any does, a clear one (at most CLOUDY_PERCENT cloud) before a cloudy one,
+    then the nearest in whole days, the least cloudy among those, then the nearest in time."""
     if not rows:
         return None
 
-    def key(row: Row) -> tuple[int, float, float]:
+    def key(row: Row) -> tuple[bool, bool, int, float, float]:
         hours = abs(row.item.offset_hours or 0)
-        return (int(hours // 24), row.cloud if row.cloud is not None else 101.0, hours)
+        cloud = row.cloud if row.cloud is not None else 101.0
+        covers = row.item.distance_km is None or row.item.distance_km == 0
+        return (not covers, cloud > CLOUDY_PERCENT, int(hours // 24), cloud, hours)
 
     return min(rows, key=key)
 
 
 def before_after(rows: Iterable[Row]) -> list[Scene]:
-    """The nearest usable scene (a stored thumbnail and a time) before the window and after it, or
-    inside it when none was taken after."""
+    """The best usable scene (a stored thumbnail and a time) before the window and after it, or
+    inside it when none was taken after (see `_nearest` for which is best)."""
     usable = [
         r
         for r in rows

@@ -252,6 +252,23 @@ def test_before_after_picks_the_nearest_usable_scene_on_each_side():
     ]
 
 
+def test_before_after_prefers_a_clear_scene_of_the_claimed_place():
+    """A scene beside the place, or under heavy cloud, loses to a clear one of the place a few
+    days further away (the demo's 26 December scene lies 56 km north; 25 December is 49% cloud)."""
+    ticket = TicketFactory(claim=valdai_claim())
+    _scene(ticket, offset=-36, cloud=21, distance_km=56.0)  # nearest, but beside the place
+    _scene(ticket, offset=-75, cloud=49, distance_km=0.0)  # covers it, mostly cloud
+    clear = _scene(ticket, offset=-110, cloud=7, distance_km=0.0)
+    after = _scene(ticket, offset=60, cloud=12, distance_km=0.0)
+
+    rows = workbench._rows(workbench.evidence_of(ticket.pk), None, {})
+
+    assert [(s.side, s.row.item.pk) for s in workbench.before_after(rows)] == [
+        ("before", clear.pk),
+        ("after", after.pk),
+    ]
+
+
 def test_map_reads_the_tickets_geojson_with_the_tile_setting(fact_checker, settings):
     settings.FACTCHECK_MAP_TILES_URL = ""
     ticket = TicketFactory(claim=valdai_claim())
