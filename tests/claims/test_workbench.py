@@ -50,25 +50,59 @@ def fresh(ticket: Ticket) -> Ticket:
 # --- what the page shows ----------------------------------------------------------------------------
 
 
-def test_window_is_shown_in_the_zone_it_was_entered_in_and_in_utc(fact_checker):
+def test_window_is_shown_in_the_places_zone_and_in_utc(fact_checker):
     ticket = TicketFactory(claim=valdai_claim(place_name="Valdai"))
 
     html = login(fact_checker).get(change_url(ticket)).content.decode()
 
     assert "28 Dec 2025 00:00 → 29 Dec 2025 23:59" in html
-    assert "UTC+3" in html
+    assert "Europe/Moscow, UTC+3" in html
     assert "27 Dec 2025 21:00 → 29 Dec 2025 20:59 UTC" in html
 
 
-def test_window_without_a_place_or_off_midnight_is_shown_in_utc():
+@pytest.mark.parametrize(
+    ("place", "zone"),
+    [
+        ({"latitude": 50.45, "longitude": 30.52}, "Europe/Kyiv"),
+        (
+            {
+                "latitude": None,
+                "longitude": None,
+                "bbox_west": 33.1,
+                "bbox_south": 57.9,
+                "bbox_east": 33.5,
+                "bbox_north": 58.1,
+            },
+            "Europe/Moscow",
+        ),
+        (
+            {
+                "latitude": None,
+                "longitude": None,
+                "geocoded": {"latitude": 40.71, "longitude": -74.0},
+            },
+            "America/New_York",
+        ),
+        ({"latitude": -60.0, "longitude": 0.0}, None),  # open sea: no zone, UTC only
+        ({"latitude": None, "longitude": None}, None),
+    ],
+)
+def test_place_zone_comes_from_the_claimed_place(place, zone):
+    claim = ClaimFactory.build(**place)
+    found = workbench.place_zone(claim)
+    assert (found.key if found else None) == zone
+
+
+def test_window_without_a_place_is_shown_in_utc_only():
     claim = ClaimFactory.build(
-        latitude=None, longitude=None, event_start=dt.datetime(2025, 12, 27, 21, tzinfo=dt.UTC)
+        latitude=None,
+        longitude=None,
+        event_start=dt.datetime(2025, 12, 27, 21, tzinfo=dt.UTC),
+        event_end=dt.datetime(2025, 12, 28, 21, tzinfo=dt.UTC),
     )
-    assert workbench.window_offset(claim) == dt.timedelta(0)
-    claim = ClaimFactory.build(
-        longitude=33.3, event_start=dt.datetime(2025, 12, 27, 21, 30, tzinfo=dt.UTC)
-    )
-    assert workbench.window_offset(claim) == dt.timedelta(0)
+    summary = workbench.claim_summary(claim)
+    assert summary.window_local == ""
+    assert summary.window_utc == "27 Dec 2025 21:00 → 28 Dec 2025 21:00 UTC"
 
 
 def test_geocoded_place_is_shown(fact_checker):
