@@ -1,7 +1,7 @@
 """The ticket page as a workbench: what it shows (reads), and the one write its form submits.
 
 Everything the page displays is computed here, never in templates: the claim's place and window
-(with the time zone it was entered in), the reviewer's summary, the evidence grouped by kind and
+(in the claimed place's time zone and in UTC), the reviewer's summary, the evidence grouped by kind and
 ordered by relevance, the timeline's SVG positions, the before/after pair of scenes and the live
 status the page polls. Each read runs a fixed number of queries, whatever the number of items.
 
@@ -17,12 +17,15 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import cache
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
+from timezonefinder import TimezoneFinder
 
 from claims import services, workflow
 from claims.changes import changes_text
@@ -60,33 +63,42 @@ JOBS_SHOWN = 50
 # --- the claim: place and window ---------------------------------------------------------------------
 
 
-def _place_longitude(claim: Claim) -> float | None:
-    if claim.longitude is not None:
-        return claim.longitude
+def _place_point(claim: Claim) -> tuple[float, float] | None:
+    """(latitude, longitude) of the claimed place: its point, its box's centre, or the geocoder's."""
+    if claim.latitude is not None and claim.longitude is not None:
+        return claim.latitude, claim.longitude
     if claim.bbox is not None:
-        return (claim.bbox[0] + claim.bbox[2]) / 2
-    value = (claim.geocoded or {}).get("longitude")
-    return float(value) if isinstance(value, int | float) else None
+        west, south, east, north = claim.bbox
+        if west > east:  # across the antimeridian
+            east += 360
+        return (south + north) / 2, ((west + east) / 2 + 180) % 360 - 180
+    geocoded = claim.geocoded or {}
+    lat, lon = geocoded.get("latitude"), geocoded.get("longitude")
+    if isinstance(lat, int | float) and isinstance(lon, int | float):
+        return float(lat), float(lon)
+    return None
 
 
-def window_offset(claim: Claim) -> timedelta:
-    """The UTC offset the window was most likely entered in. The database keeps instants in UTC and
-    the offset the user typed is not stored; windows are entered as whole local days, so the offset
-    is the one that puts the window's start at local midnight, if that offset lies within three
-    hours of the place's solar time (longitude / 15). UTC otherwise, or without a place."""
-    start = claim.event_start
-    longitude = _place_longitude(claim)
-    if start is None or longitude is None:
-        return timedelta(0)
-    start = start.astimezone(UTC)
-    if start.minute or start.second:
-        return timedelta(0)
-    to_midnight = (-start.hour) % 24
-    solar = longitude / 15
-    best = min((to_midnight, to_midnight - 24), key=lambda hours: abs(hours - solar))
-    if abs(best - solar) <= 3 and -12 <= best <= 14:
-        return timedelta(hours=best)
-    return timedelta(0)
+@cache
+def _zone_finder() -> TimezoneFinder:
+    # Loads the zone boundaries the timezonefinder-data package ships (no download), once.
+    return TimezoneFinder()
+
+
+def place_zone(claim: Claim) -> ZoneInfo | None:
+    """The time zone of the claimed place (IANA, from its coordinates), or None without a place or
+    over open sea. The database keeps instants in UTC and not the offset the user typed, so the
+    window is shown in the place's local time, as a desk reads the story ("overnight in Valdai")."""
+    point = _place_point(claim)
+    if point is None:
+        return None
+    name = _zone_finder().timezone_at(lat=point[0], lng=point[1])
+    if not name or name.startswith("Etc/"):
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _offset_label(offset: timedelta) -> str:
@@ -98,7 +110,12 @@ def _offset_label(offset: timedelta) -> str:
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
-def _when(value: datetime | None, tz: timezone = UTC) -> str:
+def zone_label(zone: ZoneInfo, moment: datetime) -> str:
+    """ "Europe/Moscow, UTC+3": the zone and its offset at that moment."""
+    return f"{zone.key}, {_offset_label(moment.astimezone(zone).utcoffset() or timedelta(0))}"
+
+
+def _when(value: datetime | None, tz: tzinfo = UTC) -> str:
     return value.astimezone(tz).strftime("%d %b %Y %H:%M") if value else "open"
 
 
@@ -118,9 +135,10 @@ def claim_summary(claim: Claim) -> ClaimSummary:
     bbox = claim.bbox
     geocoded = claim.geocoded or {}
     lat, lon = geocoded.get("latitude"), geocoded.get("longitude")
-    offset = window_offset(claim)
-    zone = timezone(offset)
     has_window = claim.event_start is not None or claim.event_end is not None
+    moment = claim.event_start or claim.event_end
+    zone = place_zone(claim) if has_window else None
+    local = zone is not None and moment is not None and bool(moment.astimezone(zone).utcoffset())
     return ClaimSummary(
         point=(
             f"{claim.latitude:.4f}, {claim.longitude:.4f}"
@@ -131,14 +149,14 @@ def claim_summary(claim: Claim) -> ClaimSummary:
         geocoded_name=str(geocoded.get("display_name") or ""),
         geocoded_point=f"{lat:.4f}, {lon:.4f}" if lat is not None and lon is not None else "",
         window_local=(
-            f"{_when(claim.event_start, zone)} → {_when(claim.event_end, zone)}"
-            if has_window
+            f"{_when(claim.event_start, zone)} → {_when(claim.event_end, zone)}"  # type: ignore[arg-type]
+            if local
             else ""
         ),
         window_utc=(
             f"{_when(claim.event_start)} → {_when(claim.event_end)} UTC" if has_window else ""
         ),
-        window_zone=_offset_label(offset),
+        window_zone=zone_label(zone, moment) if local else "UTC",  # type: ignore[arg-type]
     )
 
 
@@ -264,21 +282,29 @@ class Scene:
     side: str  # "before", "after" or "inside"
 
 
+# A scene more clouded than this shows little of the ground: taken only when nothing clearer is there.
+CLOUDY_PERCENT = 30.0
+
+
 def _nearest(rows: list[Row]) -> Row | None:
-    """The nearest scene in whole days, the least cloudy among those, then the nearest in time."""
+    """The scene to show for one side of the window: one whose footprint covers the claimed place
+    (distance 0) when any does, a clear one (at most CLOUDY_PERCENT cloud) before a cloudy one,
+    then the nearest in whole days, the least cloudy among those, then the nearest in time."""
     if not rows:
         return None
 
-    def key(row: Row) -> tuple[int, float, float]:
+    def key(row: Row) -> tuple[bool, bool, int, float, float]:
         hours = abs(row.item.offset_hours or 0)
-        return (int(hours // 24), row.cloud if row.cloud is not None else 101.0, hours)
+        cloud = row.cloud if row.cloud is not None else 101.0
+        covers = row.item.distance_km is None or row.item.distance_km == 0
+        return (not covers, cloud > CLOUDY_PERCENT, int(hours // 24), cloud, hours)
 
     return min(rows, key=key)
 
 
 def before_after(rows: Iterable[Row]) -> list[Scene]:
-    """The nearest usable scene (a stored thumbnail and a time) before the window and after it, or
-    inside it when none was taken after."""
+    """The best usable scene (a stored thumbnail and a time) before the window and after it, or
+    inside it when none was taken after (see `_nearest` for which is best)."""
     usable = [
         r
         for r in rows

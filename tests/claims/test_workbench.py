@@ -50,25 +50,59 @@ def fresh(ticket: Ticket) -> Ticket:
 # --- what the page shows ----------------------------------------------------------------------------
 
 
-def test_window_is_shown_in_the_zone_it_was_entered_in_and_in_utc(fact_checker):
+def test_window_is_shown_in_the_places_zone_and_in_utc(fact_checker):
     ticket = TicketFactory(claim=valdai_claim(place_name="Valdai"))
 
     html = login(fact_checker).get(change_url(ticket)).content.decode()
 
     assert "28 Dec 2025 00:00 → 29 Dec 2025 23:59" in html
-    assert "UTC+3" in html
+    assert "Europe/Moscow, UTC+3" in html
     assert "27 Dec 2025 21:00 → 29 Dec 2025 20:59 UTC" in html
 
 
-def test_window_without_a_place_or_off_midnight_is_shown_in_utc():
+@pytest.mark.parametrize(
+    ("place", "zone"),
+    [
+        ({"latitude": 50.45, "longitude": 30.52}, "Europe/Kyiv"),
+        (
+            {
+                "latitude": None,
+                "longitude": None,
+                "bbox_west": 33.1,
+                "bbox_south": 57.9,
+                "bbox_east": 33.5,
+                "bbox_north": 58.1,
+            },
+            "Europe/Moscow",
+        ),
+        (
+            {
+                "latitude": None,
+                "longitude": None,
+                "geocoded": {"latitude": 40.71, "longitude": -74.0},
+            },
+            "America/New_York",
+        ),
+        ({"latitude": -60.0, "longitude": 0.0}, None),  # open sea: no zone, UTC only
+        ({"latitude": None, "longitude": None}, None),
+    ],
+)
+def test_place_zone_comes_from_the_claimed_place(place, zone):
+    claim = ClaimFactory.build(**place)
+    found = workbench.place_zone(claim)
+    assert (found.key if found else None) == zone
+
+
+def test_window_without_a_place_is_shown_in_utc_only():
     claim = ClaimFactory.build(
-        latitude=None, longitude=None, event_start=dt.datetime(2025, 12, 27, 21, tzinfo=dt.UTC)
+        latitude=None,
+        longitude=None,
+        event_start=dt.datetime(2025, 12, 27, 21, tzinfo=dt.UTC),
+        event_end=dt.datetime(2025, 12, 28, 21, tzinfo=dt.UTC),
     )
-    assert workbench.window_offset(claim) == dt.timedelta(0)
-    claim = ClaimFactory.build(
-        longitude=33.3, event_start=dt.datetime(2025, 12, 27, 21, 30, tzinfo=dt.UTC)
-    )
-    assert workbench.window_offset(claim) == dt.timedelta(0)
+    summary = workbench.claim_summary(claim)
+    assert summary.window_local == ""
+    assert summary.window_utc == "27 Dec 2025 21:00 → 28 Dec 2025 21:00 UTC"
 
 
 def test_geocoded_place_is_shown(fact_checker):
@@ -249,6 +283,23 @@ def test_before_after_picks_the_nearest_usable_scene_on_each_side():
     assert [(s.side, s.row.item.pk) for s in workbench.before_after(rows)] == [
         ("before", near_before.pk),
         ("inside", inside.pk),
+    ]
+
+
+def test_before_after_prefers_a_clear_scene_of_the_claimed_place():
+    """A scene beside the place, or under heavy cloud, loses to a clear one of the place a few
+    days further away (the demo's 26 December scene lies 56 km north; 25 December is 49% cloud)."""
+    ticket = TicketFactory(claim=valdai_claim())
+    _scene(ticket, offset=-36, cloud=21, distance_km=56.0)  # nearest, but beside the place
+    _scene(ticket, offset=-75, cloud=49, distance_km=0.0)  # covers it, mostly cloud
+    clear = _scene(ticket, offset=-110, cloud=7, distance_km=0.0)
+    after = _scene(ticket, offset=60, cloud=12, distance_km=0.0)
+
+    rows = workbench._rows(workbench.evidence_of(ticket.pk), None, {})
+
+    assert [(s.side, s.row.item.pk) for s in workbench.before_after(rows)] == [
+        ("before", clear.pk),
+        ("after", after.pk),
     ]
 
 
