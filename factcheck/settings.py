@@ -504,6 +504,8 @@ FACTCHECK_THUMBNAIL_SIZE = _positive_int("FACTCHECK_THUMBNAIL_SIZE", 512)
 # past the budget the remaining ones are not downloaded (a warning each), so that slow picture
 # hosts never push a fetch past its time limit.
 FACTCHECK_THUMBNAIL_TIMEOUT = _positive_float("FACTCHECK_THUMBNAIL_TIMEOUT", 10.0)
+# Pictures of one job downloaded at once: a search page's scenes in one round trip, not several.
+FACTCHECK_THUMBNAIL_CONCURRENCY = _positive_int("FACTCHECK_THUMBNAIL_CONCURRENCY", 10)
 FACTCHECK_THUMBNAIL_BUDGET_SECONDS = _positive_float("FACTCHECK_THUMBNAIL_BUDGET_SECONDS", 30.0)
 if FACTCHECK_THUMBNAIL_BUDGET_SECONDS >= FACTCHECK_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured(

@@ -49,7 +49,6 @@ log = logging.getLogger(__name__)
 CLIENT_NAME = "thumbnails"
 ACCEPTED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 JPEG_QUALITY = 85
-CONCURRENCY = 4
 RETRIES = 1
 WARNING_MAX_CHARS = 300
 
@@ -167,7 +166,8 @@ def _pictures_fetch(urls: list[str]) -> list[Picture | PictureRefused]:
         return []
     deadline = time.monotonic() + settings.FACTCHECK_THUMBNAIL_BUDGET_SECONDS
     pool = ThreadPoolExecutor(
-        max_workers=min(CONCURRENCY, len(urls)), thread_name_prefix="thumbnail"
+        max_workers=min(settings.FACTCHECK_THUMBNAIL_CONCURRENCY, len(urls)),
+        thread_name_prefix="thumbnail",
     )
     try:
         futures = [pool.submit(picture_fetch, url, deadline=deadline) for url in urls]
