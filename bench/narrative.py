@@ -109,7 +109,7 @@ Workers:
   `tests/stubs/server.py` has the same artefact).
 
 **The upkeep of issue 8, measured against the code before it on the same machine.** The machine
-ran about half as fast on 2026-12-01 as on the day of the earlier figures (the raw Redis round
+ran about half as fast on the morning of 2026-12-01 as on the day of the earlier figures (the raw Redis round
 trip took 0.46-0.52 ms instead of 0.22 ms; the bare insert view 500-710/s instead of 1,100/s), so
 the figures above are compared with the previous commit (`50229d4`) run the same hour, not with
 the older page: ticket creation at 16 clients 97/s, 19.3% of the bare view, against 86/s, 17.0%
@@ -119,6 +119,17 @@ the ideal against 2.21x; the no-op Celery round trip 5.0x the raw one against 6.
 library's internals was removed (each is in `factcheck/patches.py` with its figure); the body
 limit no longer replaces Django's private `request._stream` but wraps the WSGI application.
 
+**The evidence workbench of issue 9** (measured 2026-12-01 afternoon, on a quieter machine than
+the morning's issue-8 comparison below: the raw Redis round trip took 0.14-0.23 ms). The ticket
+page renders its 500 rows and timeline marks with a small template tag (`html.escape`, not one
+template per widget), which took it from ~250 ms to the figures above, in 10 queries at any size;
+the map's GeoJSON is built from one query of the items. A job downloads its scenes' pictures
+`FACTCHECK_THUMBNAIL_CONCURRENCY` (10) at a time: with 4 at a time, the seven sample scenes took
+two latencies and storage added +13.5% to the workers' wall time, with 10 one latency and
++10.6%. The workers' ideal now counts a job's pictures as one request per round, since they are
+downloaded together (counting each picture as a slot-long request had put the run at 0.86x its
+"ideal").
+
 How it was profiled: `py-spy record --subprocesses -f raw` on the gunicorn master under load (the
 benchmark's load generator against one endpoint), and pyinstrument around in-process requests
 through Django's test client; both are in the `bench` extra.
@@ -127,7 +138,7 @@ through Django's test client; both are in the `bench` extra.
 REMAINS = """\
 ## What remains, and why
 
-- **Ticket creation at 16% of the bare insert view (target 50%).** The bare view is one INSERT
+- **Ticket creation at 15-16% of the bare insert view (target 50%).** The bare view is one INSERT
   through Django's middleware: ~1.6 ms of this 2-core machine per request. Opening a ticket writes
   ten rows in four tables (claim, ticket, six fetch jobs, two events) with their indexes, deferred
   foreign-key checks and the search-vector trigger in one transaction, reads the auth generation
@@ -142,14 +153,20 @@ REMAINS = """\
   Not done. For scale, the plain DRF view of section 1 (DRF's token authentication, a serializer
   for the same fields, one raw INSERT, a small answer) reaches ~37% of the bare view on its own;
   opening a ticket is at ~44% of that while writing ten rows. p99 stays within 1.4x the p50.
-- **Celery round trip at ~5.8x the raw Redis round trip (target 5x).** The raw baseline is two
+- **Celery round trip at 5.8-7.2x the raw Redis round trip (target 5x).** The raw baseline is two
   Redis round trips (LPUSH, the echo process's BRPOP and LPUSH, BRPOP) and almost no Python. A
   Celery task in the critical path costs the publish (0.3 ms of Python: building the message,
   routing, the producer pool), the worker's delivery (BRPOP, then a MULTI/EXEC recording the
   message as unacknowledged, which late acknowledgement and redelivery need), the hand-off to a
   pool thread and Celery's tracer around the task. Halving the publish brought it from ~7x to
   ~5.8x; the rest is Celery's design, not configuration. The raw baseline itself moves between 0.2
-  and 0.35 ms with the machine's other load, which moves the ratio between ~4x and ~6x.
+  and 0.35 ms with the machine's other load (0.14 ms on the afternoon of 2026-12-01), which moves the ratio between ~4x and ~7x.
+- **Thumbnail storage adds +10.6% to the workers' wall time (target 10%).** Three paired runs gave
+  +9.4%, +11.6% and +10.6%. The pictures are seven more requests per ticket on top of twelve, each
+  200 ms late like every stub answer; downloaded together they still hold each satellite job's
+  worker slot for one more latency after the search. Overlapping them with the search's second
+  page (downloading a page's pictures while the next page is fetched) or moving them to a task of
+  their own on another pool would take the round off the job; not done in this issue.
 - **`state` and `tag` together at 1M claims: ~220 ms.** PostgreSQL multiplies the two
   selectivities and expects to find a page quickly among the tickets carrying the tag; it then
   joins all ~28,000 of them to their tickets. Each filter alone is fast. A fix would be tags on the

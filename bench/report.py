@@ -318,7 +318,8 @@ so no job is skipped), are opened with their broker messages held back; then all
 the way opening a ticket sends them, and the clock runs from the first publish to the last job
 finished. Workers: {w["processes"]} processes x {w["threads_per_process"]} threads
 (`celery worker -P {w["pool"]} -c {w["threads_per_process"]}`), concurrency {w["concurrency"]}.
-Ideal = requests x latency / concurrency.
+Ideal = requests x latency / concurrency, where a job's scene pictures, downloaded
+`FACTCHECK_THUMBNAIL_CONCURRENCY` at a time, count as one request per round.
 
 The providers' real rate limits are shared by all workers (GDELT allows one request every 5 s);
 the benchmark raises them (`FACTCHECK_*_RATE=100000`) so that it measures the workers, not the
