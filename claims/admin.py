@@ -292,24 +292,47 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
             ("Where and when", {"fields": PLACE_AND_TIME_LAYOUT}),
             ("Desk", {"fields": tuple(n for n in form.fields if n not in CLAIM_FIELDS)}),
         ]
-        admin_form = helpers.AdminForm(form, fieldsets, {}, (), model_admin=self)
-        context = {
+        context = self._form_context(
+            request,
+            form,
+            fieldsets,
+            (),
+            title="Open a verification ticket",
+            ticket=None,
+            show_save_and_add_another=True,
+            **(extra_context or {}),
+        )
+        return self.render_change_form(request, context, add=True, form_url=form_url)
+
+    def _form_context(
+        self,
+        request: HttpRequest,
+        form: forms.Form,
+        fieldsets: list,
+        readonly: Any,
+        *,
+        title: str,
+        ticket: Ticket | None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """The context Django's change_view builds for a bound form, for the two pages that render
+        a form of their own (opening a ticket; the workbench after a refused submit)."""
+        admin_form = helpers.AdminForm(form, fieldsets, {}, readonly, model_admin=self)
+        return {
             **self.admin_site.each_context(request),
-            "title": "Open a verification ticket",
-            "subtitle": None,
+            "title": title,
+            "subtitle": str(ticket) if ticket else None,
             "adminform": admin_form,
-            "object_id": None,
-            "original": None,
+            "object_id": ticket.pk if ticket else None,
+            "original": ticket,
             "is_popup": False,
             "to_field": None,
             "media": self.media + admin_form.media,
             "inline_admin_formsets": [],
             "errors": helpers.AdminErrorList(form, []),
             "preserved_filters": self.get_preserved_filters(request),
-            "show_save_and_add_another": True,
-            **(extra_context or {}),
+            **extra,
         }
-        return self.render_change_form(request, context, add=True, form_url=form_url)
 
     # -- the workbench: one form, every button saves what was typed, then acts --
 
@@ -457,27 +480,18 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         form_url: str,
     ) -> TemplateResponse:
         fieldsets = self.get_fieldsets(request, ticket)
-        admin_form = helpers.AdminForm(
-            form, list(fieldsets), {}, self.get_readonly_fields(request, ticket), model_admin=self
-        )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Change {self.opts.verbose_name}",
-            "subtitle": str(ticket),
-            "adminform": admin_form,
-            "object_id": ticket.pk,
-            "original": ticket,
-            "is_popup": False,
-            "to_field": None,
-            "media": self.media + admin_form.media,
-            "inline_admin_formsets": [],
-            "errors": helpers.AdminErrorList(form, []),
-            "preserved_filters": self.get_preserved_filters(request),
-            "add_evidence_form": add_form,
-            "workbench": workbench.workbench_context(
+        context = self._form_context(
+            request,
+            form,
+            list(fieldsets),
+            self.get_readonly_fields(request, ticket),
+            title=f"Change {self.opts.verbose_name}",
+            ticket=ticket,
+            add_evidence_form=add_form,
+            workbench=workbench.workbench_context(
                 ticket=ticket, user=request.user, posted=request.POST, row_errors=row_errors
             ),
-        }
+        )
         return self.render_change_form(request, context, change=True, obj=ticket, form_url=form_url)
 
     def status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
