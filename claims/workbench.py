@@ -13,7 +13,6 @@ and nothing is done, so an edit is never silently dropped by pressing a button.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from claims.changes import changes_text
 from claims.models import Claim, Ticket, TicketEvent
 from evidence import services as evidence_services
 from evidence.models import ACTIVE_FETCH_STATUSES, Evidence, FetchJob, Kind, Stance
+from evidence.selectors import evidence_by_relevance
 from evidence.thumbnails import thumbnail_path
 
 if TYPE_CHECKING:
@@ -187,14 +187,6 @@ def cloud_cover(item: Evidence) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def relevance_key(item: Evidence) -> tuple[int, float, float, int]:
-    """In the window first (then outside it, then untimed), then nearest, then closest in time."""
-    window_rank = 0 if item.in_window else (1 if item.in_window is False else 2)
-    distance = item.distance_km if item.distance_km is not None else math.inf
-    offset = abs(item.offset_hours) if item.offset_hours is not None else math.inf
-    return (window_rank, distance, offset, -item.pk)
-
-
 @dataclass
 class Row:
     item: Evidence
@@ -224,9 +216,11 @@ class Group:
 
 def evidence_of(ticket_id: int) -> list[Evidence]:
     """Every item of a ticket in relevance order, in one query."""
-    items = list(Evidence.objects.filter(ticket_id=ticket_id).select_related("added_by"))
-    items.sort(key=relevance_key)
-    return items
+    return list(
+        evidence_by_relevance(Evidence.objects.filter(ticket_id=ticket_id)).select_related(
+            "added_by"
+        )
+    )
 
 
 def _rows(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Abs, Coalesce
 
 from claims.selectors import may_view_tickets
 from evidence.models import Evidence, FetchJob
@@ -70,4 +70,12 @@ def evidence_with_relevance_rank(queryset: QuerySet[Evidence]) -> QuerySet[Evide
     distance = Coalesce(F("distance_km"), Value(_NO_DISTANCE), output_field=FloatField())
     return queryset.annotate(
         **{RELEVANCE_RANK: group * Value(_GROUP_STEP) + distance}  # type: ignore[arg-type]
+    )
+
+
+def evidence_by_relevance(queryset: QuerySet[Evidence]) -> QuerySet[Evidence]:
+    """The queryset in relevance order: in window first, then nearest, then closest in time
+    (untimed last), then newest."""
+    return evidence_with_relevance_rank(queryset).order_by(
+        RELEVANCE_RANK, Abs("offset_hours").asc(nulls_last=True), "-id"
     )
