@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import User
 
@@ -44,3 +47,30 @@ def outsider(db) -> User:
 
 def fresh(ticket: Ticket) -> Ticket:
     return Ticket.objects.get(pk=ticket.pk)
+
+
+@pytest.fixture
+def media(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """The default storage: local files in a folder of this test's own."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def connections(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every address a TCP connection is opened to (the boundary below httpx)."""
+    opened: list[str] = []
+    real = socket.create_connection
+
+    def recording(address, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(str(address[0]))
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", recording)
+    return opened

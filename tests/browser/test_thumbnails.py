@@ -23,18 +23,6 @@ from workers.runner import fetch_job_run
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def media(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-    return tmp_path / "media"
-
-
 def test_a_fact_checkers_browser_decodes_every_kept_scene_picture(
     page: Page,
     live_site: str,

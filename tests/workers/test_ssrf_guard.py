@@ -15,20 +15,6 @@ from workers.http import HttpClient, UnsafeURL, address_refusal
 
 
 @pytest.fixture
-def connections(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every address a TCP connection is opened to (the boundary below httpx)."""
-    opened: list[str] = []
-    real = socket.create_connection
-
-    def recording(address, *args, **kwargs):  # type: ignore[no-untyped-def]
-        opened.append(str(address[0]))
-        return real(address, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "create_connection", recording)
-    return opened
-
-
-@pytest.fixture
 def strict(settings) -> None:  # type: ignore[no-untyped-def]
     """Production rules: loopback refused too."""
     settings.FACTCHECK_SSRF_ALLOW_LOOPBACK = False

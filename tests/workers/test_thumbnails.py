@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import socket
 from pathlib import Path
 
 import httpx
@@ -31,33 +30,6 @@ pytestmark = pytest.mark.django_db
 
 FIRST_SCENE = "sentinel-2-l2a/S2B_36VVK_20251228_0_L2A"
 FIRST_PICTURE = "/thumbnails/S2B_36VVK_20251228_0_L2A.jpg"
-
-
-@pytest.fixture
-def media(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
-    """The default storage: local files in a folder of this test's own."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-    return tmp_path / "media"
-
-
-@pytest.fixture
-def connections(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every address a TCP connection is opened to (the boundary below httpx)."""
-    opened: list[str] = []
-    real = socket.create_connection
-
-    def recording(address, *args, **kwargs):  # type: ignore[no-untyped-def]
-        opened.append(str(address[0]))
-        return real(address, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "create_connection", recording)
-    return opened
 
 
 def satellite_job(stub: StubServer) -> FetchJob:
