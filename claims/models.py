@@ -265,6 +265,8 @@ class EventAction(models.TextChoices):
     FETCH_COMPLETED = "fetch_completed", "Evidence fetch completed"
     FETCH_FAILED = "fetch_failed", "Evidence fetch failed"
     FETCH_SKIPPED = "fetch_skipped", "Evidence fetch skipped"
+    LINKED = "linked", "Linked to another ticket"
+    UNLINKED = "unlinked", "Link to another ticket removed"
 
 
 class AppendOnlyError(Exception):

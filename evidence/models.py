@@ -33,6 +33,7 @@ class Provider(models.TextChoices):
     NEWS_COVERAGE = "news_coverage", "News coverage (GDELT)"
     PRIOR_FACT_CHECKS = "prior_fact_checks", "Prior fact-checks (Fact Check Tools)"
     WEB_SOURCE = "web_source", "Web source (the page itself)"
+    CLAIM_MEMORY = "claim_memory", "Claim memory (this desk's own tickets)"
 
 
 class Evidence(models.Model):

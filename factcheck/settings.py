@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "claims",
     "evidence",
     "workers",
+    "memory",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +184,25 @@ if FACTCHECK_MAP_TILES_URL and not FACTCHECK_MAP_TILES_URL.startswith(("https://
         "FACTCHECK_MAP_TILES_URL must be an http(s) URL template such as "
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png, or empty for no tiles."
     )
+# Claim memory (memory/): the sentence-embedding model whose vectors the desk stores, the threads
+# its engine may use (0: its own default), and the similarity thresholds of a match, calibrated on
+# tests/memory/data/claim_pairs.jsonl (docs/PERFORMANCE.md). `strong` never applies to a claim of
+# fewer than 8 words.
+FACTCHECK_EMBEDDING_MODEL = env.str("FACTCHECK_EMBEDDING_MODEL", default="e5-small")
+FACTCHECK_EMBEDDING_THREADS = env.int("FACTCHECK_EMBEDDING_THREADS", default=1)
+if FACTCHECK_EMBEDDING_THREADS < 0:
+    raise ImproperlyConfigured("FACTCHECK_EMBEDDING_THREADS must be 0 or more.")
+FACTCHECK_MATCH_SUGGEST = env.float("FACTCHECK_MATCH_SUGGEST", default=0.85)
+FACTCHECK_MATCH_STRONG = env.float("FACTCHECK_MATCH_STRONG", default=0.95)
+if not 0 < FACTCHECK_MATCH_SUGGEST <= FACTCHECK_MATCH_STRONG <= 1:
+    raise ImproperlyConfigured(
+        "The match thresholds must satisfy 0 < FACTCHECK_MATCH_SUGGEST <= FACTCHECK_MATCH_STRONG <= 1."
+    )
+# The longest text /api/v1/claims/match/ embeds, in characters.
+FACTCHECK_MATCH_MAX_CHARS = _positive_int("FACTCHECK_MATCH_MAX_CHARS", 2000)
+# HNSW search breadth on pgvector (hnsw.ef_search); higher finds more of the true nearest.
+FACTCHECK_MATCH_EF_SEARCH = _positive_int("FACTCHECK_MATCH_EF_SEARCH", 100)
+
 # Leaflet's own files come from the django-leaflet package, served as static files (no CDN). The
 # package is not an installed app: its admin module imports GeoDjango, which needs the GDAL library,
 # and the page only needs Leaflet itself (claims/static/claims/workbench.js calls L.map).
@@ -447,6 +467,12 @@ FACTCHECK_PROVIDERS = {
     "web_source": {
         "enabled": env.bool("FACTCHECK_WEB_SOURCE_ENABLED", default=True),
         "rate_per_second": _positive_float("FACTCHECK_WEB_SOURCE_RATE", 2.0),
+    },
+    # Not an outside service: the desk's own tickets, matched by sentence vectors (memory/).
+    "claim_memory": {
+        "enabled": env.bool("FACTCHECK_CLAIM_MEMORY_ENABLED", default=True),
+        "max_results": _positive_int("FACTCHECK_CLAIM_MEMORY_MAX_RESULTS", 10),
+        "rate_per_second": 1000.0,  # it calls nothing outside
     },
     "place_lookup": {
         "enabled": env.bool("FACTCHECK_NOMINATIM_ENABLED", default=True),

@@ -14,6 +14,8 @@ MODULES: dict[str, str] = {
     Provider.NEWS_COVERAGE: "evidence.providers.gdelt",
     Provider.PRIOR_FACT_CHECKS: "evidence.providers.factchecktools",
     Provider.WEB_SOURCE: "evidence.providers.webpage",
+    # Not an outside service: the desk's own earlier tickets (memory.provider).
+    Provider.CLAIM_MEMORY: "memory.provider",
 }
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from claims.models import Priority, Tag, Ticket, TicketEvent
 from claims.services import ticket_transition
 from claims.workflow import State
-from evidence.models import FetchJob
+from evidence.models import FetchJob, Provider
 from tests.factories import EvidenceFactory, TicketFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_reporter_opens_a_ticket_and_gets_it_back_with_its_fetch_jobs(client_for
     assert {job["provider"] for job in body["fetch_jobs"]} == set(
         FetchJob.objects.filter(ticket=ticket).values_list("provider", flat=True)
     )
-    assert len(body["fetch_jobs"]) == 6
+    assert len(body["fetch_jobs"]) == len(Provider.values)
     assert body["events"][0]["action"] == "opened"
 
 

@@ -90,10 +90,15 @@ def requirements(rows):
         ("translation ru-uk >= 5", by_cat_pair["translation", "ru-uk"] >= 5),
     ]
     checks += [
-        (f"translation en-{lang} >= 10", by_cat_pair["translation", "-".join(sorted(("en", lang)))] >= 10)
+        (
+            f"translation en-{lang} >= 10",
+            by_cat_pair["translation", "-".join(sorted(("en", lang)))] >= 10,
+        )
         for lang in ("de", "fr", "es", "pt")
     ]
-    checks += [(f"hard_negative {kind} >= 12", kinds[kind] >= 12) for kind in sorted(NEGATIVE_KINDS)]
+    checks += [
+        (f"hard_negative {kind} >= 12", kinds[kind] >= 12) for kind in sorted(NEGATIVE_KINDS)
+    ]
     return checks
 
 
@@ -111,7 +116,9 @@ def report(rows):
     lines.append("")
     lines.append("hard negatives by kind: " + ", ".join(f"{k} {kinds[k]}" for k in sorted(kinds)))
     lines.append(f"cross-lingual hard negatives: {cross_negatives}")
-    lines.append(f"same=true: {sum(r['same'] for r in rows)}, same=false: {sum(not r['same'] for r in rows)}")
+    lines.append(
+        f"same=true: {sum(r['same'] for r in rows)}, same=false: {sum(not r['same'] for r in rows)}"
+    )
     lines.append(f"pairs with a side under 8 words: {short}")
     return "\n".join(lines)
 

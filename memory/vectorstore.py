@@ -1,0 +1,207 @@
+"""Where the vectors live and how the nearest are found: one question, two implementations.
+
+- `pgvector`: PostgreSQL with the `vector` extension (the production compose file's image). The
+  ClaimVector table, an HNSW index, cosine distance (`<=>`), through pgvector's Django integration.
+- `exact`: everywhere else (PostgreSQL without the extension, SQLite in the embedded demo). Every
+  stored vector is compared with the query in numpy.
+
+`nearest` answers the same for both (the tests run both on real databases and compare)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from django.db import connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import QuerySet
+
+PGVECTOR = "pgvector"
+EXACT = "exact"
+
+
+def pgvector_installable(connection: BaseDatabaseWrapper) -> bool:
+    """Whether this database has the `vector` extension or can create it (then it does)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+        if cursor.fetchone() is None:
+            return False
+        try:
+            with transaction.atomic(using=connection.alias):
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except Exception:  # no privilege to create it: the exact search serves
+            return False
+    return True
+
+
+def backend(using: str = "default") -> str:
+    """`pgvector` when this database has the ClaimVector table, else `exact`. Asked once per
+    connection (the answer is kept on it)."""
+    connection = connections[using]
+    known = getattr(connection, "_claim_memory_backend", None)
+    if known is None:
+        known = EXACT
+        if connection.vendor == "postgresql":
+            from memory.models import ClaimVector
+
+            known = (
+                PGVECTOR
+                if ClaimVector._meta.db_table in connection.introspection.table_names()
+                else EXACT
+            )
+        connection._claim_memory_backend = known
+    return known
+
+
+def vectors_mirror(rows: list[tuple[int, np.ndarray]], *, using: str = "default") -> None:
+    """Copy these (ticket id, vector) pairs into ClaimVector where the database has it (inside the
+    caller's transaction: the record and its mirror change together)."""
+    if not rows or backend(using) != PGVECTOR:
+        return
+    from memory.models import ClaimVector
+
+    ClaimVector.objects.using(using).bulk_create(
+        [ClaimVector(ticket_id=pk, embedding=vector.tolist()) for pk, vector in rows],
+        update_conflicts=True,
+        unique_fields=["ticket"],
+        update_fields=["embedding"],
+    )
+
+
+def vectors_unmirror(ticket_ids: list[int], *, using: str = "default") -> None:
+    if ticket_ids and backend(using) == PGVECTOR:
+        from memory.models import ClaimVector
+
+        ClaimVector.objects.using(using).filter(ticket_id__in=ticket_ids).delete()
+
+
+def nearest(
+    vector: np.ndarray,
+    *,
+    limit: int,
+    exclude: Iterable[int] = (),
+    using: str = "default",
+) -> list[tuple[int, float]]:
+    """The `limit` stored claims most similar to `vector` (cosine similarity), best first, as
+    (ticket id, similarity); tickets in `exclude` left out. Only vectors of the configured model
+    are compared (a vector of another model is re-made by `manage.py index_claims`)."""
+    excluded = set(exclude)
+    if limit <= 0:
+        return []
+    if backend(using) == PGVECTOR:
+        found = _nearest_pgvector(vector, limit=limit + len(excluded), using=using)
+    else:
+        found = _nearest_exact(vector, limit=limit + len(excluded), using=using)
+    return [(pk, score) for pk, score in found if pk not in excluded][:limit]
+
+
+def _nearest_pgvector(vector: np.ndarray, *, limit: int, using: str) -> list[tuple[int, float]]:
+    from django.conf import settings
+    from pgvector.django import CosineDistance
+
+    from memory.models import ClaimVector
+
+    with transaction.atomic(using=using):
+        with connections[using].cursor() as cursor:
+            # SET LOCAL: for this transaction only; the HNSW scan looks at this many candidates.
+            cursor.execute(
+                "SELECT set_config('hnsw.ef_search', %s, true)",
+                [str(max(settings.FACTCHECK_MATCH_EF_SEARCH, limit))],
+            )
+        rows = list(
+            ClaimVector.objects.using(using)
+            .annotate(distance=CosineDistance("embedding", np.asarray(vector).tolist()))
+            .order_by("distance")
+            .values_list("ticket_id", "distance")[:limit]
+        )
+    return [(pk, 1.0 - float(distance)) for pk, distance in rows]
+
+
+@dataclass
+class _Matrix:
+    """The stored vectors of one model, in this process, with what the table looked like when
+    they were read (how many, the latest change)."""
+
+    model: str
+    ids: np.ndarray
+    vectors: np.ndarray
+    count: int
+    latest: datetime | None
+
+
+_matrices: dict[str, _Matrix] = {}
+_matrices_lock = threading.Lock()
+# A write that commits later than a newer one may carry an older `updated_at`: re-read this much
+# before the latest change seen.
+_REREAD = timedelta(minutes=5)
+
+
+def _nearest_exact(vector: np.ndarray, *, limit: int, using: str) -> list[tuple[int, float]]:
+    matrix = _matrix(using)
+    if not len(matrix.ids):
+        return []
+    scores = matrix.vectors @ np.asarray(vector, dtype=np.float32)
+    count = min(limit, len(scores))
+    top = np.argpartition(-scores, count - 1)[:count]
+    top = top[np.lexsort((matrix.ids[top], -scores[top]))]  # best first; ties by ticket id
+    return [(int(matrix.ids[i]), float(scores[i])) for i in top]
+
+
+def _matrix(using: str) -> _Matrix:
+    """The process's copy of the stored vectors, brought up to date with one aggregate query (and
+    a read of what changed since, when something did)."""
+    from django.db.models import Count, Max
+
+    from memory.embedding import embedder
+    from memory.models import ClaimEmbedding
+
+    model = embedder().name
+    rows = ClaimEmbedding.objects.using(using).filter(model=model)
+    state = rows.aggregate(count=Count("pk"), latest=Max("updated_at"))
+    key = f"{using}:{connections[using].settings_dict['NAME']}"
+    with _matrices_lock:
+        held = _matrices.get(key)
+        if held is not None and held.model == model:
+            if (held.count, held.latest) == (state["count"], state["latest"]):
+                return held
+            if held.latest is not None and state["count"] >= held.count:
+                changed = _read(rows.filter(updated_at__gte=held.latest - _REREAD))
+                merged = _merged(held, *changed, state)
+                if merged.count == state["count"]:
+                    _matrices[key] = merged
+                    return merged
+        ids, vectors = _read(rows)
+        fresh = _Matrix(model, ids, vectors, state["count"], state["latest"])
+        _matrices[key] = fresh
+        return fresh
+
+
+def _read(rows: QuerySet) -> tuple[np.ndarray, np.ndarray]:
+    from memory.embedding import from_bytes
+
+    pairs = list(rows.order_by("pk").values_list("pk", "vector"))
+    ids = np.fromiter((pk for pk, _ in pairs), dtype=np.int64, count=len(pairs))
+    if not pairs:
+        return ids, np.zeros((0, 0), dtype=np.float32)
+    return ids, np.vstack([from_bytes(data) for _, data in pairs])
+
+
+def _merged(held: _Matrix, ids: np.ndarray, vectors: np.ndarray, state: dict[str, Any]) -> _Matrix:
+    if not len(ids):
+        return _Matrix(held.model, held.ids, held.vectors, len(held.ids), state["latest"])
+    keep = ~np.isin(held.ids, ids)
+    all_ids = np.concatenate([held.ids[keep], ids])
+    all_vectors = np.vstack([held.vectors[keep], vectors]) if len(held.ids) else vectors
+    return _Matrix(held.model, all_ids, all_vectors, len(all_ids), state["latest"])
+
+
+def forget_matrices() -> None:
+    """Drop the process's copies (tests; after a bulk re-index in this process)."""
+    with _matrices_lock:
+        _matrices.clear()
