@@ -38,7 +38,9 @@ from django.utils.html import format_html
 from claims import selectors, services, workbench, workflow
 from claims.changes import changes_text
 from claims.forms import (
+    DuplicatesSeenForm,
     EvidenceAddForm,
+    LinkForm,
     TicketChangeForm,
     TicketOpenForm,
     TransitionForm,
@@ -55,6 +57,7 @@ from factcheck.admin import (
     error_text,
 )
 from factcheck.errors import DomainError, InvalidInput, StaleVersion
+from memory.selectors import matches_for_text, text_sha256
 
 if TYPE_CHECKING:
     pass
@@ -262,25 +265,41 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
     ) -> HttpResponse:
-        """Open a ticket for a new claim through ticket_open; its field errors go on the form."""
+        """Open a ticket for a new claim through ticket_open; its field errors go on the form.
+
+        Before saving, the claim is matched against the desk's tickets (memory.selectors): if any
+        reads the same, nothing is saved yet and the form comes back, with what was typed and a
+        "Likely duplicates" box, to open the existing ticket or press "Open it anyway" (which
+        posts the same fields again, for the same text, and saves)."""
         if not self.has_add_permission(request):
             raise AdminPermissionDenied
         form = TicketOpenForm(request.POST or None)
+        duplicates: list = []
         if request.method == "POST" and form.is_valid():
-            try:
-                ticket = services.ticket_open(
-                    opened_by=request.user,
-                    claim=form.claim_data(),
-                    tags=form.tag_names(),
-                    priority=form.cleaned_data["priority"],
-                )
-            except InvalidInput as error:
-                form_errors_from_domain(form, error, prefix="claim.")
-            except DomainError as error:
-                form.add_error(None, error_text(error))
-            else:
-                self.log_addition(request, ticket, [{"added": {}}])
-                return self.response_add(request, ticket)
+            text = form.cleaned_data["text"]
+            if not DuplicatesSeenForm(request.POST).confirms(text_sha256(text)):
+                duplicates = matches_for_text(user=request.user, text=text)
+            if not duplicates:
+                try:
+                    ticket = services.ticket_open(
+                        opened_by=request.user,
+                        claim=form.claim_data(),
+                        tags=form.tag_names(),
+                        priority=form.cleaned_data["priority"],
+                    )
+                except InvalidInput as error:
+                    form_errors_from_domain(form, error, prefix="claim.")
+                except DomainError as error:
+                    form.add_error(None, error_text(error))
+                else:
+                    self.log_addition(request, ticket, [{"added": {}}])
+                    return self.response_add(request, ticket)
+        if duplicates:
+            extra_context = {
+                **(extra_context or {}),
+                "likely_duplicates": workbench.likely_duplicates(duplicates),
+                "duplicates_checked": text_sha256(form.cleaned_data["text"]),
+            }
         return self._render_open_form(request, form, form_url, extra_context)
 
     def _render_open_form(
@@ -389,16 +408,24 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
             raise AdminPermissionDenied
         form = self.get_form(request, ticket, change=True)(request.POST, instance=ticket)
         action_form = WorkbenchActionForm(request.POST)
+        link_form = LinkForm(request.POST)
         add_form = self._add_form(request, ticket, request.POST)
         items = workbench.evidence_of(ticket.pk)
         edits, row_errors = workbench.evidence_edits(request.POST, items)
-        valid = [form.is_valid(), action_form.is_valid(), add_form is None or add_form.is_valid()]
+        valid = [
+            form.is_valid(),
+            action_form.is_valid(),
+            link_form.is_valid(),
+            add_form is None or add_form.is_valid(),
+        ]
         if all(valid) and not row_errors:
             try:
                 outcome = workbench.workbench_submit(
                     ticket_id=ticket.pk,
                     actor=request.user,
-                    submission=self._submission(form, action_form, add_form, edits),
+                    submission=self._submission(
+                        form, action_form, add_form, edits, link_form.cleaned_data["link"]
+                    ),
                 )
             except StaleVersion as error:
                 # Someone acted on the ticket meanwhile. The page comes back as the ticket is now,
@@ -425,6 +452,12 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
             self.message_user(
                 request, "Nothing was saved: some evidence rows have errors.", messages.ERROR
             )
+        elif link_form.errors:
+            self.message_user(
+                request,
+                "Nothing was saved: " + " ".join(link_form.errors.get("link", [])),
+                messages.ERROR,
+            )
         ticket = self.get_object(request, unquote(object_id))  # as it is now, after the rollback
         return self._render_refused(request, ticket, form, add_form, row_errors, form_url)
 
@@ -434,6 +467,7 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         action_form: WorkbenchActionForm,
         add_form: EvidenceAddForm | None,
         edits: dict[int, dict[str, str]],
+        link: workbench.LinkRequest | None = None,
     ) -> workbench.Submission:
         desk = {
             name: form.cleaned_data[name]
@@ -449,6 +483,7 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
             added=add_form.fields_to_add() if add_form is not None else None,
             action=action,
             inputs=action_form.inputs(required),
+            link=link,
         )
 
     def _report(self, request: HttpRequest, action: str, outcome: workbench.Outcome) -> None:
@@ -466,6 +501,8 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         elif action:
             label = workflow.Action(action).label
             text = f"{prefix}{label}: the ticket is now {outcome.ticket.get_state_display()}."
+        elif outcome.linked:
+            text = f"{prefix}{outcome.linked}"
         else:
             text = prefix or "Saved."
         self.message_user(request, text, messages.SUCCESS)

@@ -9,6 +9,7 @@ from django.contrib.admin.options import FORMFIELD_FOR_DBFIELD_DEFAULTS
 from django.db import models
 
 from claims.models import CLAIM_FIELDS, Claim, Priority, Ticket
+from claims.workbench import LinkRequest
 from claims.workflow import Action, Verdict
 from evidence.models import Evidence, Stance
 from factcheck.errors import DomainError
@@ -63,6 +64,21 @@ class TicketOpenForm(forms.ModelForm):
         return [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]
 
 
+class DuplicatesSeenForm(forms.Form):
+    """The add form's answer to "Likely duplicates": "Open it anyway" pressed, for the text whose
+    duplicates were shown (its SHA-256). A text changed after the box was shown is checked again."""
+
+    open_anyway = forms.BooleanField(required=False)
+    duplicates_checked = forms.CharField(required=False, max_length=64)
+
+    def confirms(self, text_sha256: str) -> bool:
+        """Whether the user chose to open a ticket for this very text despite its duplicates."""
+        if not self.is_valid():
+            return False
+        data = self.cleaned_data
+        return bool(data["open_anyway"]) and data["duplicates_checked"] == text_sha256
+
+
 class TicketChangeForm(forms.ModelForm):
     """Assignee and priority, with the version the user saw so a stale save is refused."""
 
@@ -104,6 +120,22 @@ class WorkbenchActionForm(forms.Form):
     def inputs(self, required: tuple[str, ...]) -> dict[str, str]:
         """The inputs this action takes (the service says which are missing)."""
         return {name: self.cleaned_data[name] for name in required}
+
+
+class LinkForm(forms.Form):
+    """A link button on the ticket page's "Similar claims": `<operation>:<ticket id>`, the
+    operation `duplicate_of`, `related` or `unlink`. Like every button it submits the one form."""
+
+    link = forms.CharField(required=False, max_length=40)
+
+    def clean_link(self) -> LinkRequest | None:
+        value = self.cleaned_data["link"]
+        if not value:
+            return None
+        try:
+            return LinkRequest.parse(value)
+        except ValueError:
+            raise forms.ValidationError("Not a link this page offers.") from None
 
 
 class EvidenceAddForm(forms.ModelForm):

@@ -2,13 +2,16 @@
 
 Everything the page displays is computed here, never in templates: the claim's place and window
 (in the claimed place's time zone and in UTC), the reviewer's summary, the evidence grouped by kind and
-ordered by relevance, the timeline's SVG positions, the before/after pair of scenes and the live
-status the page polls. Each read runs a fixed number of queries, whatever the number of items.
+ordered by relevance, the timeline's SVG positions, the before/after pair of scenes, the live
+status the page polls, and the other tickets whose claim reads like this one (the claim memory:
+"Similar claims", and the links the desk made). Each read runs a fixed number of queries, whatever
+the number of items.
 
 `workbench_submit` is the page's one POST: the desk fields, the stances and summaries typed into
-the rows, evidence added by hand and the button pressed (a workflow action or "Fetch evidence
-again"), saved through the services in one transaction. If any part is refused, nothing is saved
-and nothing is done, so an edit is never silently dropped by pressing a button.
+the rows, evidence added by hand and the button pressed (a workflow action, "Fetch evidence
+again", or a link to or from another ticket), saved through the services in one transaction. If
+any part is refused, nothing is saved and nothing is done, so an edit is never silently dropped by
+pressing a button.
 """
 
 from __future__ import annotations
@@ -33,9 +36,14 @@ from evidence import services as evidence_services
 from evidence.models import ACTIVE_FETCH_STATUSES, Evidence, FetchJob, Kind, Stance
 from evidence.selectors import evidence_by_relevance
 from evidence.thumbnails import thumbnail_path
+from memory import services as memory_services
+from memory.models import LinkRelation, TicketLink
+from memory.selectors import matches_for_ticket, ticket_links
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+    from memory.selectors import Match
 
 # What the pressed button asks for besides a workflow action.
 FETCH_AGAIN = "fetch_again"
@@ -449,6 +457,135 @@ def timeline(claim: Claim, items: Iterable[Evidence]) -> Timeline:
     )
 
 
+# --- similar claims: the claim memory -------------------------------------------------------------
+
+SIMILAR_SHOWN = 10
+# What a link button asks for besides the two relations of memory.models.LinkRelation.
+UNLINK = "unlink"
+LINK_OPERATIONS = (*LinkRelation.values, UNLINK)
+# A link as seen from the ticket on the page (memory.selectors.links_between's words).
+DUPLICATED_BY = "duplicated_by"
+
+
+def link_label(link: str, other_id: int) -> str:
+    """How the page names the link between this ticket and ticket `other_id`."""
+    if link == LinkRelation.DUPLICATE_OF:
+        return f"This ticket is a duplicate of #{other_id}"
+    if link == DUPLICATED_BY:
+        return f"#{other_id} is a duplicate of this ticket"
+    if link == LinkRelation.RELATED:
+        return "Related"
+    return ""
+
+
+@dataclass(frozen=True)
+class SimilarRow:
+    """An other ticket whose claim matches this one's: `relation` is `strong` or `suggested`;
+    `link` how the desk linked the two (`duplicate_of`, `duplicated_by`, `related`) or ""."""
+
+    ticket: Ticket
+    score: str  # two decimals
+    relation: str
+    link: str
+    link_label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class LinkedRow:
+    """A link the desk made between this ticket and `other`, seen from this ticket."""
+
+    other: Ticket
+    link: str
+    link_label: str
+    created_by: str
+    created_at: datetime
+    url: str
+
+
+def _ticket_url(pk: int) -> str:
+    return reverse("admin:claims_ticket_change", args=[pk])
+
+
+def _linked_row(ticket_id: int, link: TicketLink) -> LinkedRow:
+    if link.ticket_id == ticket_id:
+        other, seen = link.other, link.relation
+    else:
+        other = link.ticket
+        seen = DUPLICATED_BY if link.relation == LinkRelation.DUPLICATE_OF else link.relation
+    return LinkedRow(
+        other=other,
+        link=seen,
+        link_label=link_label(seen, other.pk),
+        created_by=link.created_by.get_username() if link.created_by else "—",
+        created_at=link.created_at,
+        url=_ticket_url(other.pk),
+    )
+
+
+def _similar_row(match: Match) -> SimilarRow:
+    return SimilarRow(
+        ticket=match.ticket,
+        score=f"{match.score:.2f}",
+        relation=match.relation,
+        link=match.link,
+        link_label=link_label(match.link, match.ticket.pk),
+        url=_ticket_url(match.ticket.pk),
+    )
+
+
+def likely_duplicates(matches: Iterable[Match]) -> list[SimilarRow]:
+    """The add form's "Likely duplicates" box: the tickets whose claim matches the one typed."""
+    return [_similar_row(m) for m in matches]
+
+
+def similar_claims(*, ticket: Ticket, user: AbstractBaseUser) -> dict[str, Any]:
+    """The "Similar claims" panel: the tickets whose claim matches this one's, best first (from
+    the ticket's stored vector when it is current: no embedding on the page's request then; its
+    text is embedded once otherwise, before the claim_memory job has stored it), and every link
+    the desk made, whether or not the other ticket is still among the similar. Four queries on
+    the exact search (the stored vector, the store's state, the matched tickets, their links)
+    and one for the links, whatever the number of tickets."""
+    matches = matches_for_ticket(user=user, ticket=ticket, limit=SIMILAR_SHOWN)
+    return {
+        "matches": [_similar_row(m) for m in matches],
+        "linked": [_linked_row(ticket.pk, link) for link in ticket_links(ticket.pk)],
+        "can_link": user.has_perm(memory_services.LINK_PERMISSION)
+        and user.has_perm(services.EDIT_PERMISSION),
+    }
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    """A link button pressed on the ticket page: mark this ticket `duplicate_of` or `related` to
+    ticket `other_id`, or `unlink` the two."""
+
+    operation: str
+    other_id: int
+
+    @classmethod
+    def parse(cls, value: str) -> LinkRequest:
+        """From the button's value, `<operation>:<ticket id>`; ValueError when it is not one."""
+        operation, _, other = value.partition(":")
+        if operation not in LINK_OPERATIONS or not other.isdigit() or int(other) < 1:
+            raise ValueError(f"Not a link request: {value!r}.")
+        return cls(operation, int(other))
+
+
+def _link_apply(*, ticket_id: int, actor: AbstractBaseUser, request: LinkRequest) -> str:
+    """Make or remove the link through memory.services (its checks, its audit events on both
+    tickets); returns what was done, for the page's message."""
+    ticket = Ticket.objects.get(pk=ticket_id)
+    if request.operation == UNLINK:
+        memory_services.ticket_unlink(actor=actor, ticket=ticket, other_id=request.other_id)
+        return f"Link between #{ticket_id} and #{request.other_id} removed."
+    memory_services.ticket_link(
+        actor=actor, ticket=ticket, other_id=request.other_id, relation=request.operation
+    )
+    label = LinkRelation(request.operation).label.lower()
+    return f"Marked {label} #{request.other_id}."
+
+
 # --- the page ------------------------------------------------------------------------------------------
 
 
@@ -505,6 +642,7 @@ def workbench_context(
         "latest_evidence_id": max((i.pk for i in items), default=0),
         "geojson_url": reverse("ticket-evidence-geojson", kwargs={"pk": ticket.pk}),
         "status_url": reverse("admin:claims_ticket_status", args=[ticket.pk]),
+        "similar": similar_claims(ticket=ticket, user=user),
         "posted": posted or {},
     }
 
@@ -600,6 +738,7 @@ class Submission:
     added: dict[str, Any] | None  # evidence added by hand
     action: str = ""  # a workflow action, FETCH_AGAIN or "" (save only)
     inputs: dict[str, str] = field(default_factory=dict)  # verdict, rationale, note
+    link: LinkRequest | None = None  # a link button pressed
 
 
 @dataclass(frozen=True)
@@ -608,6 +747,7 @@ class Outcome:
     assessed: int
     added: Evidence | None
     jobs: list[FetchJob]
+    linked: str = ""  # what the link button did
 
 
 def workbench_submit(*, ticket_id: int, actor: AbstractBaseUser, submission: Submission) -> Outcome:
@@ -632,6 +772,9 @@ def workbench_submit(*, ticket_id: int, actor: AbstractBaseUser, submission: Sub
             added = evidence_services.evidence_add(
                 ticket_id=ticket_id, actor=actor, **submission.added
             )
+        linked = ""
+        if submission.link is not None:
+            linked = _link_apply(ticket_id=ticket_id, actor=actor, request=submission.link)
         jobs: list[FetchJob] = []
         if submission.action == FETCH_AGAIN:
             jobs = evidence_services.fetch_jobs_request(ticket_id=ticket_id, actor=actor)
@@ -645,4 +788,4 @@ def workbench_submit(*, ticket_id: int, actor: AbstractBaseUser, submission: Sub
             )
     if ticket is None:
         ticket = Ticket.objects.get(pk=ticket_id)
-    return Outcome(ticket, len(submission.edits), added, jobs)
+    return Outcome(ticket, len(submission.edits), added, jobs, linked)
