@@ -360,6 +360,14 @@ def _page_queries(client, ticket: Ticket) -> int:
     return len(queries)
 
 
+@pytest.fixture
+def near_identical_only(settings) -> None:
+    """Only near-identical texts match: the query-count tests choose how many tickets are similar."""
+    settings.FACTCHECK_MATCH_SUGGEST = 0.97
+    settings.FACTCHECK_MATCH_STRONG = 0.99
+
+
+@pytest.mark.usefixtures("near_identical_only")
 def test_ticket_page_runs_the_same_number_of_queries_for_1_and_10_similar_tickets(fact_checker):
     one = ticket_with("Ninety-one drones were launched at the residence overnight (claim one).")
     debunked("Ninety-one drones were launched at the residence overnight (claim two).")
@@ -472,16 +480,18 @@ def test_add_form_with_an_invalid_field_is_not_matched_and_shows_the_error(repor
     assert Ticket.objects.count() == 1
 
 
-def test_likely_duplicates_run_the_same_number_of_queries_for_1_and_5_matches(reporter):
+@pytest.mark.usefixtures("near_identical_only")
+def test_likely_duplicates_run_the_same_number_of_queries_for_1_and_4_matches(reporter):
     debunked(VALDAI)
+    debunked(PARAPHRASE)
     for n in range(4):
         ticket_with(f"Eleven boats sank in the harbour of Sevastopol overnight (boat {n}).")
     claims_index()
     client = login(reporter)
-    client.post(reverse(ADD_URL), open_form(PARAPHRASE))  # warm up
+    client.post(reverse(ADD_URL), open_form(VALDAI))  # warm up
 
     counts = []
-    for text in (PARAPHRASE, "Eleven boats sank in the harbour of Sevastopol overnight (boat 9)."):
+    for text in (VALDAI, "Eleven boats sank in the harbour of Sevastopol overnight (boat 9)."):
         with CaptureQueriesContext(connection) as queries:
             response = client.post(reverse(ADD_URL), open_form(text))
         counts.append((len(response.context["likely_duplicates"]), len(queries)))
