@@ -60,7 +60,7 @@ from factcheck.errors import DomainError, InvalidInput, StaleVersion
 from memory.selectors import matches_for_text, text_sha256
 
 if TYPE_CHECKING:
-    pass
+    from memory.selectors import Match
 
 # --- Ticket ----------------------------------------------------------------------------------------
 
@@ -274,7 +274,7 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise AdminPermissionDenied
         form = TicketOpenForm(request.POST or None)
-        duplicates: list = []
+        duplicates: list[Match] = []
         if request.method == "POST" and form.is_valid():
             text = form.cleaned_data["text"]
             if not DuplicatesSeenForm(request.POST).confirms(text_sha256(text)):
