@@ -65,13 +65,12 @@ class ClaimMatchSerializer(StrictSerializer):
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # The cap is a setting (FACTCHECK_MATCH_MAX_CHARS): read it when the serializer is used.
-        fields = super().get_fields()
-        fields["text"] = TextField(
+        text = TextField(
             max_length=settings.FACTCHECK_MATCH_MAX_CHARS,
             help_text="The claim to look for, in any language; at most "
             f"{settings.FACTCHECK_MATCH_MAX_CHARS} characters, not blank.",
         )
-        return {"text": fields.pop("text"), **fields}
+        return {"text": text, **super().get_fields()}
 
 
 class SimilarQuerySerializer(StrictSerializer):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from claims.services import ticket_open
-from claims.workflow import State
+from claims.workflow import State, Verdict
 from evidence.models import Evidence, FetchJob, FetchStatus, Provider
 from memory.models import ClaimEmbedding
 from memory.services import claim_embed
@@ -41,14 +41,15 @@ def finished(ticket_id: int) -> FetchJob | None:
 def test_the_worker_matches_a_new_ticket_against_the_desks_decided_and_open_tickets(
     stub: StubServer, worker_env: dict[str, str], workers: list[Process], tmp_path: Path
 ) -> None:
+    # No users in roles here: a transactional test's database has lost the roles' groups.
     debunked = TicketFactory(
         claim=ClaimFactory(text=SEED),
-        decided=True,
         state=State.DEBUNKED,
+        verdict=Verdict.DEBUNKED,
         decided_at=dt.datetime(2026, 1, 4, 12, tzinfo=dt.UTC),
     )
     claim_embed(ticket=debunked)
-    still_open = TicketFactory(claim=ClaimFactory(text=SEED), researching=True)
+    still_open = TicketFactory(claim=ClaimFactory(text=SEED), state=State.RESEARCHING)
     claim_embed(ticket=still_open)
     worker = start_worker(worker_env, tmp_path, concurrency=2)
     workers.append(worker)
