@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import QuerySet
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.models import Model, QuerySet
 
 PGVECTOR = "pgvector"
 EXACT = "exact"
@@ -42,36 +43,113 @@ def pgvector_installable(connection: BaseDatabaseWrapper) -> bool:
 
 def backend(using: str = "default") -> str:
     """`pgvector` when this database has the ClaimVector table, else `exact`. Asked once per
-    connection (the answer is kept on it)."""
+    database session: the answer is kept on the open DB-API connection, so a new connection (after
+    CONN_MAX_AGE, or a restart) notices a table created since (`manage.py index_claims` creates it
+    where the extension was installed after the migrations ran)."""
     connection = connections[using]
-    known = getattr(connection, "_claim_memory_backend", None)
+    if connection.vendor != "postgresql":
+        return EXACT
+    connection.ensure_connection()
+    raw = connection.connection
+    known = getattr(raw, "_claim_memory_backend", None)
     if known is None:
-        known = EXACT
-        if connection.vendor == "postgresql":
-            from memory.models import ClaimVector
+        from memory.models import ClaimVector
 
-            known = (
-                PGVECTOR
-                if ClaimVector._meta.db_table in connection.introspection.table_names()
-                else EXACT
-            )
-        connection._claim_memory_backend = known
+        tables = connection.introspection.table_names()
+        known = PGVECTOR if ClaimVector._meta.db_table in tables else EXACT
+        raw._claim_memory_backend = known
     return known
 
 
-def vectors_mirror(rows: list[tuple[int, np.ndarray]], *, using: str = "default") -> None:
+def backend_forget(using: str = "default") -> None:
+    """Ask again next time (after the ClaimVector table was created or dropped on `using`)."""
+    raw = connections[using].connection
+    if raw is not None and hasattr(raw, "_claim_memory_backend"):
+        del raw._claim_memory_backend
+
+
+def vector_table_create(schema_editor: BaseDatabaseSchemaEditor, model: type[Model]) -> bool:
+    """Create the ClaimVector table (`model`: the migration's historical one, or the live one) if
+    this database has the `vector` extension or may create it and the table is not there yet.
+    The migration calls it, and `manage.py index_claims` for a database that got the extension
+    after it was migrated. Returns whether it created the table."""
+    connection = schema_editor.connection
+    if not pgvector_installable(connection):
+        return False
+    if model._meta.db_table in connection.introspection.table_names():
+        return False
+    schema_editor.create_model(model)
+    backend_forget(connection.alias)
+    return True
+
+
+def vector_table_drop(schema_editor: BaseDatabaseSchemaEditor, model: type[Model]) -> None:
+    connection = schema_editor.connection
+    if model._meta.db_table in connection.introspection.table_names():
+        schema_editor.delete_model(model)
+    backend_forget(connection.alias)
+
+
+def vector_table_ensure(*, using: str = "default", batch_size: int = 5000) -> int:
+    """Where the database has (or may create) the extension but not the ClaimVector table: create
+    it and copy every stored vector of the configured model into it. Returns how many vectors it
+    copied (0 when the table was there already, or cannot be)."""
+    from memory.embedding import embedder, from_bytes
+    from memory.models import ClaimEmbedding, ClaimVector
+
+    connection = connections[using]
+    if connection.vendor != "postgresql" or backend(using) == PGVECTOR:
+        return 0
+    with transaction.atomic(using=using):
+        with connection.schema_editor() as schema_editor:
+            if not vector_table_create(schema_editor, ClaimVector):
+                return 0
+        rows = (
+            ClaimEmbedding.objects.using(using)
+            .filter(model=embedder().name)
+            .order_by("pk")
+            .values_list("pk", "vector")
+        )
+        copied = 0
+        batch: list[tuple[int, np.ndarray]] = []
+        for pk, data in rows.iterator(chunk_size=batch_size):
+            batch.append((pk, from_bytes(data)))
+            if len(batch) >= batch_size:
+                copied += _mirror(batch, using=using)
+                batch = []
+        copied += _mirror(batch, using=using)
+    return copied
+
+
+def vectors_mirror(
+    rows: list[tuple[int, np.ndarray]], *, model: str | None = None, using: str = "default"
+) -> None:
     """Copy these (ticket id, vector) pairs into ClaimVector where the database has it (inside the
-    caller's transaction: the record and its mirror change together)."""
+    caller's transaction: the record and its mirror change together). `model`: the name of the
+    model that made them; vectors of a model other than the configured one are never searched, so
+    they leave the mirror instead (the exact search filters them out the same way)."""
     if not rows or backend(using) != PGVECTOR:
         return
+    from memory.embedding import embedder
+
+    if model is not None and model != embedder().name:
+        vectors_unmirror([pk for pk, _ in rows], using=using)
+        return
+    _mirror(rows, using=using)
+
+
+def _mirror(rows: list[tuple[int, np.ndarray]], *, using: str) -> int:
     from memory.models import ClaimVector
 
+    if not rows:
+        return 0
     ClaimVector.objects.using(using).bulk_create(
-        [ClaimVector(ticket_id=pk, embedding=vector.tolist()) for pk, vector in rows],
+        [ClaimVector(ticket_id=pk, embedding=np.asarray(vector)) for pk, vector in rows],
         update_conflicts=True,
         unique_fields=["ticket"],
         update_fields=["embedding"],
     )
+    return len(rows)
 
 
 def vectors_unmirror(ticket_ids: list[int], *, using: str = "default") -> None:
