@@ -90,20 +90,20 @@ def vector_table_drop(schema_editor: BaseDatabaseSchemaEditor, model: type[Model
     backend_forget(connection.alias)
 
 
-def vector_table_ensure(*, using: str = "default", batch_size: int = 5000) -> int:
+def vector_table_ensure(*, using: str = "default", batch_size: int = 5000) -> int | None:
     """Where the database has (or may create) the extension but not the ClaimVector table: create
     it and copy every stored vector of the configured model into it. Returns how many vectors it
-    copied (0 when the table was there already, or cannot be)."""
+    copied, or None when it created no table (it was there already, or cannot be)."""
     from memory.embedding import embedder, from_bytes
     from memory.models import ClaimEmbedding, ClaimVector
 
     connection = connections[using]
     if connection.vendor != "postgresql" or backend(using) == PGVECTOR:
-        return 0
+        return None
     with transaction.atomic(using=using):
         with connection.schema_editor() as schema_editor:
             if not vector_table_create(schema_editor, ClaimVector):
-                return 0
+                return None
         rows = (
             ClaimEmbedding.objects.using(using)
             .filter(model=embedder().name)
