@@ -13,7 +13,6 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import numpy as np
 from django.db import connections, transaction
@@ -204,12 +203,14 @@ def _nearest_pgvector(vector: np.ndarray, *, limit: int, using: str) -> list[tup
 @dataclass
 class _Matrix:
     """The stored vectors of one model, in this process, with what the table looked like when
-    they were read (how many, the latest change)."""
+    they were read: how many rows of every model (`total`), the latest change, and which rows
+    are of other models (`others`: never compared, but counted)."""
 
     model: str
     ids: np.ndarray
     vectors: np.ndarray
-    count: int
+    others: np.ndarray
+    total: int
     latest: datetime | None
 
 
@@ -232,51 +233,71 @@ def _nearest_exact(vector: np.ndarray, *, limit: int, using: str) -> list[tuple[
 
 
 def _matrix(using: str) -> _Matrix:
-    """The process's copy of the stored vectors, brought up to date with one aggregate query (and
-    a read of what changed since, when something did)."""
-    from django.db.models import Count, Max
+    """The process's copy of the stored vectors, brought up to date: two cheap queries say
+    whether anything changed (the row count, from the primary key's index; the latest change,
+    from `updated_at`'s), and only the rows changed since are read when something did. Counting
+    every model's rows (not only this one's) keeps both answers on an index, not a scan of the
+    vectors: 100,000 rows are some 200 MB of table, the two indexes a few MB."""
+    from django.db.models import Max
 
     from memory.embedding import embedder
     from memory.models import ClaimEmbedding
 
     model = embedder().name
-    rows = ClaimEmbedding.objects.using(using).filter(model=model)
-    state = rows.aggregate(count=Count("pk"), latest=Max("updated_at"))
+    table = ClaimEmbedding.objects.using(using)
+    total = table.count()
+    latest = table.aggregate(latest=Max("updated_at"))["latest"]
     key = f"{using}:{connections[using].settings_dict['NAME']}"
     with _matrices_lock:
         held = _matrices.get(key)
         if held is not None and held.model == model:
-            if (held.count, held.latest) == (state["count"], state["latest"]):
+            if (held.total, held.latest) == (total, latest):
                 return held
-            if held.latest is not None and state["count"] >= held.count:
-                changed = _read(rows.filter(updated_at__gte=held.latest - _REREAD))
-                merged = _merged(held, *changed, state)
-                if merged.count == state["count"]:
+            if held.latest is not None and latest is not None:
+                changed = table.filter(updated_at__gte=held.latest - _REREAD)
+                merged = _merged(held, _read(changed, model), total, latest)
+                if len(merged.ids) + len(merged.others) == total:  # else rows were deleted
                     _matrices[key] = merged
                     return merged
-        ids, vectors = _read(rows)
-        fresh = _Matrix(model, ids, vectors, state["count"], state["latest"])
+        ids, vectors, others = _read(table, model)
+        fresh = _Matrix(model, ids, vectors, others, total, latest)
         _matrices[key] = fresh
         return fresh
 
 
-def _read(rows: QuerySet) -> tuple[np.ndarray, np.ndarray]:
+def _read(rows: QuerySet, model: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, vectors) of the rows made by `model`, and the ids of the rest (their vectors are not
+    read)."""
+    from django.db.models import Q
+
     from memory.embedding import from_bytes
 
-    pairs = list(rows.order_by("pk").values_list("pk", "vector"))
+    pairs = list(rows.filter(model=model).order_by("pk").values_list("pk", "vector"))
+    others = np.fromiter(rows.filter(~Q(model=model)).values_list("pk", flat=True), dtype=np.int64)
     ids = np.fromiter((pk for pk, _ in pairs), dtype=np.int64, count=len(pairs))
     if not pairs:
-        return ids, np.zeros((0, 0), dtype=np.float32)
-    return ids, np.vstack([from_bytes(data) for _, data in pairs])
+        return ids, np.zeros((0, 0), dtype=np.float32), others
+    return ids, np.vstack([from_bytes(data) for _, data in pairs]), others
 
 
-def _merged(held: _Matrix, ids: np.ndarray, vectors: np.ndarray, state: dict[str, Any]) -> _Matrix:
-    if not len(ids):
-        return _Matrix(held.model, held.ids, held.vectors, len(held.ids), state["latest"])
-    keep = ~np.isin(held.ids, ids)
+def _merged(
+    held: _Matrix,
+    changed: tuple[np.ndarray, np.ndarray, np.ndarray],
+    total: int,
+    latest: datetime,
+) -> _Matrix:
+    ids, vectors, others = changed
+    touched = np.concatenate([ids, others])
+    keep = ~np.isin(held.ids, touched)
     all_ids = np.concatenate([held.ids[keep], ids])
-    all_vectors = np.vstack([held.vectors[keep], vectors]) if len(held.ids) else vectors
-    return _Matrix(held.model, all_ids, all_vectors, len(all_ids), state["latest"])
+    if not len(ids):
+        all_vectors = held.vectors[keep]
+    elif len(held.ids):
+        all_vectors = np.vstack([held.vectors[keep], vectors])
+    else:
+        all_vectors = vectors
+    all_others = np.union1d(held.others[~np.isin(held.others, touched)], others)
+    return _Matrix(held.model, all_ids, all_vectors, all_others, total, latest)
 
 
 def forget_matrices() -> None:

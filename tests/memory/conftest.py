@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import environ
 import numpy as np
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -36,12 +35,7 @@ both_databases = pytest.mark.django_db(databases=[DEFAULT_DB_ALIAS, PGVECTOR])
 def pgvector_db(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[str]:
     """The alias of a migrated test database on a PostgreSQL with pgvector."""
     server = pgvector_server.start(DATA_DIR)
-    config = environ.Env.db_url_config(server.uri("factcheck_pgvector"))
-    config["CONN_MAX_AGE"] = 0
-    configured = connections.configure_settings(
-        {DEFAULT_DB_ALIAS: connections.settings[DEFAULT_DB_ALIAS], PGVECTOR: config}
-    )
-    connections.settings[PGVECTOR] = configured[PGVECTOR]
+    pgvector_server.django_alias_add(PGVECTOR, server.uri("factcheck_pgvector"))
     connection = connections[PGVECTOR]
     try:
         with django_db_blocker.unblock():
@@ -52,9 +46,7 @@ def pgvector_db(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> It
         with django_db_blocker.unblock():
             connection.creation.destroy_test_db(old_name, verbosity=0)
     finally:
-        connection.close()
-        del connections[PGVECTOR]
-        del connections.settings[PGVECTOR]
+        pgvector_server.django_alias_remove(PGVECTOR)
         server.stop()
 
 

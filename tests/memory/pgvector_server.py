@@ -89,3 +89,25 @@ def start(data_dir: Path) -> PgvectorServer:
     """Start (or reuse) the server whose data lives in `data_dir` (made if missing)."""
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     return PgvectorServer(data_dir=data_dir.resolve(), handle=_get_server(data_dir))
+
+
+def django_alias_add(alias: str, uri: str) -> None:
+    """Make `alias` a Django database (after django.setup(): settings are read by then) pointing
+    at `uri`, with every default Django fills in for a configured database."""
+    import environ
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    config = environ.Env.db_url_config(uri)
+    config["CONN_MAX_AGE"] = 0
+    configured = connections.configure_settings(
+        {DEFAULT_DB_ALIAS: connections.settings[DEFAULT_DB_ALIAS], alias: config}
+    )
+    connections.settings[alias] = configured[alias]
+
+
+def django_alias_remove(alias: str) -> None:
+    from django.db import connections
+
+    connections[alias].close()
+    del connections[alias]
+    del connections.settings[alias]

@@ -174,3 +174,19 @@ def test_the_exact_search_notices_rows_deleted_since_it_read_them(db: None, corp
 def test_the_model_that_made_the_corpus_is_the_configured_one(corpus: Corpus) -> None:
     assert corpus.vectors.shape == (200, embedder().dimensions)
     assert np.allclose(np.linalg.norm(corpus.vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_the_exact_search_notices_a_row_deleted_while_another_was_added(
+    db: None, corpus: Corpus
+) -> None:
+    ids = corpus_store(corpus, using=DEFAULT_DB_ALIAS)
+    ClaimEmbedding.objects.filter(pk=ids[-1]).delete()
+    query = corpus.query_vectors[2]
+    best = vectorstore.nearest(query, limit=1)[0][0]
+    # The same number of rows as before, and a later change: only a count of what is held tells.
+    ClaimEmbedding.objects.filter(pk=best).delete()
+    claim_vectors_store([(ids[-1], corpus.texts[-1], corpus.vectors[-1])])
+
+    kept = [i for i, pk in enumerate(ids) if pk != best]
+    expected = brute_force([ids[i] for i in kept], corpus.vectors[kept], query, 10)
+    assert_same(vectorstore.nearest(query, limit=10), expected)
