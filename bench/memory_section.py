@@ -48,6 +48,7 @@ LIMIT = 10
 BATCH = 32
 RUNS = 3
 COPY_CHUNK = 20_000
+EF_SWEEP = (40, 200, 400)
 BUILD_BUDGET_SECONDS = 25 * 60  # a size whose HNSW build would take longer is skipped, and said so
 
 
@@ -279,11 +280,11 @@ def match(vector: np.ndarray, using: str) -> list[Any]:
     return [(tickets[pk], score) for pk, score in near if pk in tickets]
 
 
-def timed(queries: np.ndarray, using: str) -> dict[str, Any]:
-    """One untimed pass (warms the caches), then RUNS timed passes over every query."""
+def timed(queries: np.ndarray, using: str, *, runs_wanted: int = RUNS) -> dict[str, Any]:
+    """One untimed pass (warms the caches), then `runs_wanted` timed passes over every query."""
     first = [[pk.pk for pk, _ in match(q, using)] for q in queries]
     runs = []
-    for _ in range(RUNS):
+    for _ in range(runs_wanted):
         times = []
         for q in queries:
             started = time.perf_counter()
@@ -391,6 +392,7 @@ def pgvector_latency(
                 "build_seconds": build_seconds,
                 "index_mb": index_mb,
                 "recall_at_10": recall,
+                "ef_search": ef_sweep(vectors[:size], queries),
             }
             log(
                 f"memory: pgvector at {size:,}: p50 {figures['p50_ms']:.1f} ms, "
@@ -402,6 +404,27 @@ def pgvector_latency(
         server.execute(f"DROP DATABASE IF EXISTS {PGVECTOR_DB} WITH (FORCE)")
         server.stop()
     return {**about, "sizes": out}
+
+
+def ef_sweep(vectors: np.ndarray, queries: np.ndarray) -> dict[str, Any]:
+    """Recall@10 and latency at other `hnsw.ef_search` values (one timed pass each): what raising
+    FACTCHECK_MATCH_EF_SEARCH buys and costs."""
+    from django.conf import settings
+
+    default = settings.FACTCHECK_MATCH_EF_SEARCH
+    sweep = {}
+    try:
+        for ef in EF_SWEEP:
+            settings.FACTCHECK_MATCH_EF_SEARCH = ef
+            figures = timed(queries, PGVECTOR, runs_wanted=1)
+            sweep[str(ef)] = {
+                "p50_ms": figures["p50_ms"],
+                "p95_ms": figures["p95_ms"],
+                "recall_at_10": _recall(figures["found"], vectors, queries),
+            }
+    finally:
+        settings.FACTCHECK_MATCH_EF_SEARCH = default
+    return sweep
 
 
 def _build_estimate(done: dict[str, Any], size: int) -> float:

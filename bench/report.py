@@ -505,6 +505,15 @@ medians over the runs; queries counted in-process (Django's test client, same us
 """
 
 
+def _ef_note(sweep: dict[str, Any]) -> str:
+    if not sweep:
+        return ""
+    return "; ef_search " + ", ".join(
+        f"{ef}: recall {at['recall_at_10']:.3f}, p95 {_f(at['p95_ms'])} ms"
+        for ef, at in sorted(sweep.items(), key=lambda kv: int(kv[0]))
+    )
+
+
 def memory_section(mem: dict[str, Any]) -> str:
     from bench.memory_section import RUNS as RUNS_NOTE
 
@@ -539,7 +548,7 @@ def memory_section(mem: dict[str, Any]) -> str:
                 _f(at["p95_ms"]),
                 f"{at['recall_at_10']:.3f}",
                 f"build {_f(at['build_seconds'], 0)} s, index {_f(at['index_mb'], 0)} MiB, "
-                f"load {_f(at['load_seconds'], 0)} s",
+                f"load {_f(at['load_seconds'], 0)} s" + _ef_note(at.get("ef_search", {})),
             ]
         )
     for size, at in sorted(mem["exact"].items(), key=lambda kv: int(kv[0])):
