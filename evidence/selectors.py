@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
-from django.db.models.functions import Abs, Coalesce
+from django.db.models.fields.json import KT
+from django.db.models.functions import Abs, Cast, Coalesce
 
 from claims.selectors import may_view_tickets
-from evidence.models import Evidence, FetchJob
+from evidence.models import Evidence, FetchJob, Kind
 
 if TYPE_CHECKING:
     from claims.selectors import User
@@ -60,7 +61,9 @@ def evidence_for_map(*, user: User, ticket_id: int) -> QuerySet[Evidence]:
 
 
 def evidence_with_relevance_rank(queryset: QuerySet[Evidence]) -> QuerySet[Evidence]:
-    """The queryset with `relevance_rank`: ascending is in window first, then nearest."""
+    """The queryset with `relevance_rank`: ascending is in window first, then nearest; among
+    items with no distance, prior fact-checks most similar to the claim first (their
+    `metadata["similarity"]`, 0 to 1, taken off the rank)."""
     group = Case(
         When(in_window=True, then=Value(0.0)),
         When(in_window=False, then=Value(1.0)),
@@ -68,8 +71,21 @@ def evidence_with_relevance_rank(queryset: QuerySet[Evidence]) -> QuerySet[Evide
         output_field=FloatField(),
     )
     distance = Coalesce(F("distance_km"), Value(_NO_DISTANCE), output_field=FloatField())
+    similarity = Case(
+        When(
+            kind=Kind.PRIOR_FACT_CHECK,
+            metadata__has_key="similarity",
+            then=Coalesce(
+                Cast(KT("metadata__similarity"), FloatField()),
+                Value(0.0),
+                output_field=FloatField(),
+            ),
+        ),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
     return queryset.annotate(
-        **{RELEVANCE_RANK: group * Value(_GROUP_STEP) + distance}  # type: ignore[arg-type]
+        **{RELEVANCE_RANK: group * Value(_GROUP_STEP) + distance - similarity}  # type: ignore[arg-type]
     )
 
 

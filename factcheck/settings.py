@@ -240,6 +240,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("FACTCHECK_THROTTLE_ANON", default="60/minute"),
         "user": env.str("FACTCHECK_THROTTLE_USER", default="1200/minute"),
+        # /claims/match/ and /tickets/{id}/similar/ may embed a text on the request path.
+        "claim_match": env.str("FACTCHECK_THROTTLE_MATCH", default="120/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -267,6 +269,9 @@ SPECTACULAR_SETTINGS = {
         "Kind": "evidence.models.Kind",
         "FetchStatus": "evidence.models.FetchStatus",
         "HealthStatus": "factcheck.http.health.HEALTH_STATUSES",
+        "LinkRelation": "memory.models.LinkRelation",
+        "MatchRelation": "memory.api.serializers.MATCH_RELATIONS",
+        "LinkSide": "memory.api.serializers.LINK_SIDES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -19,7 +19,7 @@ from django.utils import timezone
 from evidence.models import FetchJob, FetchStatus
 from evidence.providers import registry
 from evidence.providers._claim import claim_geocoded
-from evidence.providers.base import Candidate
+from evidence.providers.base import Candidate, EvidenceProvider
 from evidence.providers.errors import ProviderError
 from evidence.services import (
     evidence_urls,
@@ -128,11 +128,24 @@ def _fetch(job: FetchJob) -> tuple[list[Candidate], list[str], dict | None]:
     provider = registry.get(job.provider)
     extra_urls = evidence_urls(job.ticket_id)
     with HttpClient(job.provider) as http:
-        candidates = provider.fetch(job.ticket.claim, http=http, extra_urls=extra_urls)
-        warnings = thumbnails_keep(
+        candidates, warnings = _provider_fetch(provider, job, http, extra_urls)
+        warnings += thumbnails_keep(
             ticket_id=job.ticket_id, provider=job.provider, candidates=candidates
         )
         return candidates, warnings, _geocoded(provider, job, http)
+
+
+def _provider_fetch(
+    provider: EvidenceProvider, job: FetchJob, http: HttpClient, extra_urls: list[str]
+) -> tuple[list[Candidate], list[str]]:
+    """The provider's candidates, and what it has to say beside them: a provider with something
+    to report that is not evidence (claim memory: the open tickets with a similar claim) offers
+    `fetch_with_warnings`, and its lines go into the job's warnings."""
+    with_warnings = getattr(provider, "fetch_with_warnings", None)
+    if with_warnings is None:
+        return provider.fetch(job.ticket.claim, http=http, extra_urls=extra_urls), []
+    candidates, warnings = with_warnings(job.ticket.claim, http=http, extra_urls=extra_urls)
+    return candidates, list(warnings)
 
 
 def _geocoded(provider: object, job: FetchJob, http: HttpClient) -> dict | None:

@@ -66,7 +66,8 @@ class EvidenceOrdering(BaseFilterBackend):
                 "description": "`-added` (newest first, the default), `added` (oldest first) or "
                 "`relevance`: items inside the claimed window first, then those outside it, then "
                 "those with no time or no window; nearest to the claimed place first within "
-                "each group, items with no distance last.",
+                "each group, items with no distance last (among them, prior fact-checks most "
+                "similar to the claim first: `metadata.similarity`).",
                 "schema": {"type": "string", "enum": list(self.orderings)},
             }
         ]

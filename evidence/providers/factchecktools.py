@@ -5,7 +5,12 @@ GET {base}/v1alpha1/claims:search?query=...&languageCode=..&pageSize=N&key=... a
 {"claims": [{"text", "claimant", "claimDate", "claimReview": [{"publisher": {"name", "site"},
 "url", "title", "reviewDate", "textualRating", "languageCode"}]}], "nextPageToken"}, or `{}` when
 nothing matched. Errors are JSON: {"error": {"code", "message", "status"}} with a 4xx status. Each
-ClaimReview is one candidate, identified by its URL."""
+ClaimReview is one candidate, identified by its URL.
+
+The service searches by keywords, so what it finds may be about something else. Each candidate
+gets `metadata["similarity"]`, the cosine similarity of the claim its review rated to ours (the
+claim memory's sentence vectors, memory.embedding: in process, no database), and they come back
+best first."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from evidence.providers._claim import claim_keywords
 from evidence.providers._text import whole_words
 from evidence.providers.base import Candidate, parse_timestamp, provider_settings
 from evidence.providers.errors import ProviderError
+from memory.embedding import embedder
 
 if TYPE_CHECKING:
     from claims.models import Claim
@@ -106,7 +112,26 @@ class FactCheckToolsProvider:
         candidates = parse_claims(response.json())
         for candidate in candidates:
             candidate.metadata["query"] = query
-        return candidates
+        return ranked(claim.text, candidates)
+
+
+def ranked(claim_text: str, candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates, each with `metadata["similarity"]` (rounded to 4 places), best first; a
+    review of a claim with no text has no similarity and comes last. Ties keep the service's
+    order. Each distinct claim text is embedded once (a claim often has several reviews)."""
+    texts = list(
+        dict.fromkeys(
+            c.metadata["claim_text"] for c in candidates if c.metadata["claim_text"].strip()
+        )
+    )
+    if texts:
+        vectors = embedder().embed([claim_text, *texts])
+        scores = dict(zip(texts, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+        for candidate in candidates:
+            score = scores.get(candidate.metadata["claim_text"])
+            if score is not None:
+                candidate.metadata["similarity"] = round(float(score), 4)
+    return sorted(candidates, key=lambda c: -c.metadata.get("similarity", -2.0))
 
 
 PROVIDER = FactCheckToolsProvider()

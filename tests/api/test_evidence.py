@@ -176,8 +176,9 @@ def test_fetch_queues_every_provider_and_answers_202_with_the_jobs(client_for, f
         "news_coverage",
         "prior_fact_checks",
         "web_source",
+        "claim_memory",
     }
-    assert FetchJob.objects.filter(ticket=ticket).count() == 6
+    assert FetchJob.objects.filter(ticket=ticket).count() == 7
     # Providers without a key are recorded as skipped, with the reason.
     skipped = {j["provider"]: j["last_error"] for j in jobs if j["status"] == FetchStatus.SKIPPED}
     assert "No API key" in skipped["thermal_anomalies"]

@@ -14,6 +14,7 @@ from claims.models import EventAction, Ticket
 from claims.services import ticket_transition
 from claims.workflow import State
 from evidence.models import Evidence, FetchJob, FetchStatus, Provider
+from memory.services import claim_embed
 from tests.factories import ClaimFactory, TicketFactory, UserFactory
 from tests.stubs.server import Canned, StubServer
 from tests.workers.processes import wait_for
@@ -29,6 +30,10 @@ def job_for(provider: str, stub: StubServer) -> FetchJob:
     claim = ClaimFactory(
         source_url=f"{stub.url}/pages/article.html", latitude=57.98, longitude=33.25
     )
+    if provider == Provider.CLAIM_MEMORY:
+        # The desk's memory is its own tickets: one decided earlier on the same claim.
+        earlier = TicketFactory(decided=True, claim=ClaimFactory(text=claim.text))
+        claim_embed(ticket=earlier)
     return FetchJob.objects.create(
         ticket=TicketFactory(claim=claim, state=State.RESEARCHING), provider=provider
     )
