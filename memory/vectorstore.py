@@ -120,6 +120,18 @@ def vector_table_ensure(*, using: str = "default", batch_size: int = 5000) -> in
     return copied
 
 
+def searches_pgvector(using: str = "default") -> bool:
+    """Whether nearest() asks pgvector here: the table exists and the configured model's vectors
+    fit its column (DIMENSIONS wide: multilingual-e5-small). Another model is searched exactly."""
+    from django.conf import settings
+
+    from memory.embedding import MODELS
+    from memory.models import DIMENSIONS
+
+    model = MODELS.get(settings.FACTCHECK_EMBEDDING_MODEL)
+    return backend(using) == PGVECTOR and getattr(model, "dimensions", None) == DIMENSIONS
+
+
 def vectors_mirror(
     rows: list[tuple[int, np.ndarray]], *, model: str | None = None, using: str = "default"
 ) -> None:
@@ -127,7 +139,7 @@ def vectors_mirror(
     caller's transaction: the record and its mirror change together). `model`: the name of the
     model that made them; vectors of a model other than the configured one are never searched, so
     they leave the mirror instead (the exact search filters them out the same way)."""
-    if not rows or backend(using) != PGVECTOR:
+    if not rows or not searches_pgvector(using):
         return
     from memory.embedding import embedder
 
@@ -171,7 +183,7 @@ def nearest(
     excluded = set(exclude)
     if limit <= 0:
         return []
-    if backend(using) == PGVECTOR:
+    if searches_pgvector(using):
         found = _nearest_pgvector(vector, limit=limit + len(excluded), using=using)
     else:
         found = _nearest_exact(vector, limit=limit + len(excluded), using=using)

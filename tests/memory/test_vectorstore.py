@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 from django.db import DEFAULT_DB_ALIAS
+from django.test import override_settings
 
 from claims.models import Claim
 from memory import vectorstore
@@ -190,3 +191,11 @@ def test_the_exact_search_notices_a_row_deleted_while_another_was_added(
     kept = [i for i, pk in enumerate(ids) if pk != best]
     expected = brute_force([ids[i] for i in kept], corpus.vectors[kept], query, 10)
     assert_same(vectorstore.nearest(query, limit=10), expected)
+
+
+@both_databases
+def test_a_model_wider_than_the_pgvector_column_is_searched_exactly(pgvector_db: str) -> None:
+    assert vectorstore.searches_pgvector(PGVECTOR)
+    with override_settings(FACTCHECK_EMBEDDING_MODEL="use-multilingual"):  # 512 dimensions
+        assert vectorstore.backend(PGVECTOR) == vectorstore.PGVECTOR
+        assert not vectorstore.searches_pgvector(PGVECTOR)
