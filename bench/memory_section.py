@@ -48,7 +48,7 @@ LIMIT = 10
 BATCH = 32
 RUNS = 3
 COPY_CHUNK = 20_000
-EF_SWEEP = (40, 200, 400)
+EF_SWEEP = (40, 100, 400)
 BUILD_BUDGET_SECONDS = 25 * 60  # a size whose HNSW build would take longer is skipped, and said so
 
 
