@@ -163,6 +163,8 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rows += workbench_targets(workbench)
     if "memory" in results:
         rows += memory_targets(results["memory"])
+    if "quality" in results:
+        rows += quality_targets(results["quality"])
     admin = results.get("admin")
     if admin:
         page = admin["pages"]["ticket list"]
@@ -218,6 +220,57 @@ def workbench_targets(wb: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             _met(geojson[largest]["p95_ms"] <= WORKBENCH_GEOJSON_P95_TARGET_MS),
         ),
     ]
+
+
+SUGGEST_RECALL_TARGET = 0.90
+STRONG_PRECISION_TARGET = 0.97
+
+
+def quality_targets(quality: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Issue 10's quality targets, on the development set, for the configured model."""
+    chosen = next(m for m in quality["models"].values() if m["configured"])
+    dev = chosen["sets"]["development"]
+    hold = chosen["sets"]["holdout"]
+    suggested, strong = dev["suggested"], dev["strong"]
+    return [
+        (
+            f"{MEMORY_TARGET_PREFIX}recall of same-claim pairs at the suggest threshold "
+            f"({chosen['thresholds']['suggest']:.2f})",
+            f"≥ {SUGGEST_RECALL_TARGET:.2f}",
+            f"{suggested['overall']['recall']:.3f} (cross-lingual "
+            f"{suggested['cross_lingual']['recall']:.3f}; held-out set "
+            f"{hold['suggested']['overall']['recall']:.3f})",
+            _met(
+                suggested["overall"]["recall"] >= SUGGEST_RECALL_TARGET
+                and suggested["cross_lingual"]["recall"] >= SUGGEST_RECALL_TARGET
+            ),
+        ),
+        (
+            f"{MEMORY_TARGET_PREFIX}precision at the strong threshold "
+            f"({chosen['thresholds']['strong']:.2f} and the rules), hard negatives at most suggested",
+            f"≥ {STRONG_PRECISION_TARGET:.2f}",
+            f"{_f(strong['overall']['precision'], 3)} ({strong['overall']['predicted']} strong, "
+            f"{len(strong['hard_negatives_matched'])} hard negatives; held-out set "
+            f"{_f(hold['strong']['overall']['precision'], 3)}, "
+            f"{len(hold['strong']['hard_negatives_matched'])} hard negative)",
+            _met(
+                (strong["overall"]["precision"] or 0) >= STRONG_PRECISION_TARGET
+                and not strong["hard_negatives_matched"]
+            ),
+        ),
+    ]
+
+
+def quality_section(quality: dict[str, Any]) -> str:
+    from bench.narrative import QUALITY
+    from bench.quality_section import markdown
+
+    return f"""## 7. The claim memory's quality: two models on labelled pairs
+
+{QUALITY}
+
+{markdown(quality)}
+"""
 
 
 def memory_targets(mem: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -728,7 +781,9 @@ def render(results: dict[str, Any]) -> str:
     from bench.narrative import CHANGES, HOW, REMAINS
 
     sections = [
-        s for s in ("api", "workers", "scale", "admin", "workbench", "memory") if s in results
+        s
+        for s in ("api", "workers", "scale", "admin", "workbench", "memory", "quality")
+        if s in results
     ]
     quick = any(results[s].get("quick") for s in sections)
     timing = "; ".join(
@@ -763,6 +818,7 @@ def render(results: dict[str, Any]) -> str:
         ("admin", admin_section),
         ("workbench", workbench_section),
         ("memory", memory_section),
+        ("quality", quality_section),
     ):
         if name in results:
             parts += [render_section(results[name]), ""]

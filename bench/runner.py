@@ -25,6 +25,7 @@ DATABASES = {
     "admin": harness.SCALE_DB,
     "workbench": harness.API_DB,
     "memory": "factcheck_bench_memory",
+    "quality": "factcheck_bench_quality",  # not used: the pairs need no database
 }
 
 
