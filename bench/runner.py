@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import time
@@ -23,6 +24,8 @@ DATABASES = {
     "scale": harness.SCALE_DB,
     "admin": harness.SCALE_DB,
     "workbench": harness.API_DB,
+    "memory": "factcheck_bench_memory",
+    "quality": "factcheck_bench_quality",  # not used: the pairs need no database
 }
 
 
@@ -186,8 +189,48 @@ def report() -> None:
 
     results = json.loads(RESULTS.read_text())
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(render(results))
+    page = render(results)
+    if REPORT.exists() and not all(name in results for name in DATABASES):
+        page = splice(REPORT.read_text(), page)
+    REPORT.write_text(page)
     log(f"wrote {REPORT.relative_to(harness.ROOT)}")
+
+
+def _blocks(page: str) -> dict[str, str]:
+    """The page's `## N. ...` sections by number, each up to the next `## ` heading."""
+    found: dict[str, str] = {}
+    for match in re.finditer(r"^## (\d+)\. .*?(?=^## |\Z)", page, re.M | re.S):
+        found[match.group(1)] = match.group(0)
+    return found
+
+
+def splice(old: str, new: str) -> str:
+    """When var/bench/results.json lacks some sections (it is not committed: another checkout
+    measured them), keep the page's text for those and put in only what was measured here: its
+    numbered sections, replaced or added before "What was changed", and its memory target rows
+    (bench.report.MEMORY_TARGET_PREFIX) at the end of the targets table."""
+    from bench.report import MEMORY_TARGET_PREFIX
+
+    page = old
+    old_blocks = _blocks(old)
+    for number, block in _blocks(new).items():
+        if number in old_blocks:
+            page = page.replace(old_blocks[number], block)
+        else:
+            page = page.replace("## What was changed", block + "## What was changed", 1)
+    marker = f"| {MEMORY_TARGET_PREFIX}"
+    rows = [line for line in new.splitlines() if line.startswith(marker)]
+    if rows:
+        lines = [line for line in page.splitlines() if not line.startswith(marker)]
+        start = lines.index("## Targets")
+        end = start + 1
+        while end < len(lines) and (not lines[end].startswith("|") or end == start + 1):
+            end += 1  # to the table's first row
+        while end < len(lines) and lines[end].startswith("|"):
+            end += 1  # past its last row
+        lines[end:end] = rows
+        page = "\n".join(lines) + "\n"
+    return page
 
 
 def results_path() -> Path:

@@ -201,7 +201,7 @@ if not 0 < FACTCHECK_MATCH_SUGGEST <= FACTCHECK_MATCH_STRONG <= 1:
 # The longest text /api/v1/claims/match/ embeds, in characters.
 FACTCHECK_MATCH_MAX_CHARS = _positive_int("FACTCHECK_MATCH_MAX_CHARS", 2000)
 # HNSW search breadth on pgvector (hnsw.ef_search); higher finds more of the true nearest.
-FACTCHECK_MATCH_EF_SEARCH = _positive_int("FACTCHECK_MATCH_EF_SEARCH", 100)
+FACTCHECK_MATCH_EF_SEARCH = _positive_int("FACTCHECK_MATCH_EF_SEARCH", 200)
 
 # Leaflet's own files come from the django-leaflet package, served as static files (no CDN). The
 # package is not an installed app: its admin module imports GeoDjango, which needs the GDAL library,

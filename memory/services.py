@@ -30,7 +30,10 @@ DUPLICATE_LOCK = 0x6D656D6F  # the advisory lock that orders duplicate_of links 
 
 
 def claim_vectors_store(
-    rows: Iterable[tuple[int, str, np.ndarray]], *, model: Embedder | None = None
+    rows: Iterable[tuple[int, str, np.ndarray]],
+    *,
+    model: Embedder | None = None,
+    using: str = "default",
 ) -> int:
     """Store (ticket id, text embedded, vector) rows made by `model` (the configured one if None),
     replacing what the tickets had, and mirror them into pgvector where it exists. One
@@ -51,8 +54,8 @@ def claim_vectors_store(
     ]
     if not items:
         return 0
-    with transaction.atomic():
-        ClaimEmbedding.objects.bulk_create(
+    with transaction.atomic(using=using):
+        ClaimEmbedding.objects.using(using).bulk_create(
             items,
             update_conflicts=True,
             unique_fields=["ticket"],
@@ -66,7 +69,9 @@ def claim_vectors_store(
             ],
         )
         vectorstore.vectors_mirror(
-            [(item.ticket_id, np.frombuffer(item.vector, dtype="<f4")) for item in items]
+            [(item.ticket_id, np.frombuffer(item.vector, dtype="<f4")) for item in items],
+            model=model.name,
+            using=using,
         )
     return len(items)
 
@@ -89,19 +94,21 @@ def claims_index(
     batch_size: int = 32,
     everything: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    using: str = "default",
 ) -> IndexReport:
     """Embed every claim with no vector, a vector of another model or version, or a vector of an
     earlier text (`everything`: all of them). `progress(done, total)` is called after each batch."""
     model = embedder()
     current = {
         pk: sha
-        for pk, sha in ClaimEmbedding.objects.filter(
-            model=model.name, model_version=model.version
-        ).values_list("ticket_id", "text_sha256")
+        for pk, sha in ClaimEmbedding.objects.using(using)
+        .filter(model=model.name, model_version=model.version)
+        .values_list("ticket_id", "text_sha256")
     }
     todo: list[tuple[int, str]] = []
     report = IndexReport()
-    for pk, text in Ticket.objects.order_by("pk").values_list("pk", "claim__text").iterator():
+    tickets = Ticket.objects.using(using).order_by("pk").values_list("pk", "claim__text")
+    for pk, text in tickets.iterator():
         if not everything and current.get(pk) == text_sha256(text):
             report.up_to_date += 1
         else:
@@ -114,6 +121,7 @@ def claims_index(
         report.embedded += claim_vectors_store(
             [(pk, text, vector) for (pk, text), vector in zip(batch, vectors, strict=True)],
             model=model,
+            using=using,
         )
         if progress:
             progress(report.embedded, len(todo))

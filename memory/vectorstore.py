@@ -13,12 +13,12 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import numpy as np
 from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import QuerySet
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.models import Model, QuerySet
 
 PGVECTOR = "pgvector"
 EXACT = "exact"
@@ -42,36 +42,125 @@ def pgvector_installable(connection: BaseDatabaseWrapper) -> bool:
 
 def backend(using: str = "default") -> str:
     """`pgvector` when this database has the ClaimVector table, else `exact`. Asked once per
-    connection (the answer is kept on it)."""
+    database session: the answer is kept on the open DB-API connection, so a new connection (after
+    CONN_MAX_AGE, or a restart) notices a table created since (`manage.py index_claims` creates it
+    where the extension was installed after the migrations ran)."""
     connection = connections[using]
-    known = getattr(connection, "_claim_memory_backend", None)
+    if connection.vendor != "postgresql":
+        return EXACT
+    connection.ensure_connection()
+    raw = connection.connection
+    known = getattr(raw, "_claim_memory_backend", None)
     if known is None:
-        known = EXACT
-        if connection.vendor == "postgresql":
-            from memory.models import ClaimVector
+        from memory.models import ClaimVector
 
-            known = (
-                PGVECTOR
-                if ClaimVector._meta.db_table in connection.introspection.table_names()
-                else EXACT
-            )
-        connection._claim_memory_backend = known
+        tables = connection.introspection.table_names()
+        known = PGVECTOR if ClaimVector._meta.db_table in tables else EXACT
+        raw._claim_memory_backend = known
     return known
 
 
-def vectors_mirror(rows: list[tuple[int, np.ndarray]], *, using: str = "default") -> None:
+def backend_forget(using: str = "default") -> None:
+    """Ask again next time (after the ClaimVector table was created or dropped on `using`)."""
+    raw = connections[using].connection
+    if raw is not None and hasattr(raw, "_claim_memory_backend"):
+        del raw._claim_memory_backend
+
+
+def vector_table_create(schema_editor: BaseDatabaseSchemaEditor, model: type[Model]) -> bool:
+    """Create the ClaimVector table (`model`: the migration's historical one, or the live one) if
+    this database has the `vector` extension or may create it and the table is not there yet.
+    The migration calls it, and `manage.py index_claims` for a database that got the extension
+    after it was migrated. Returns whether it created the table."""
+    connection = schema_editor.connection
+    if not pgvector_installable(connection):
+        return False
+    if model._meta.db_table in connection.introspection.table_names():
+        return False
+    schema_editor.create_model(model)
+    backend_forget(connection.alias)
+    return True
+
+
+def vector_table_drop(schema_editor: BaseDatabaseSchemaEditor, model: type[Model]) -> None:
+    connection = schema_editor.connection
+    if model._meta.db_table in connection.introspection.table_names():
+        schema_editor.delete_model(model)
+    backend_forget(connection.alias)
+
+
+def vector_table_ensure(*, using: str = "default", batch_size: int = 5000) -> int | None:
+    """Where the database has (or may create) the extension but not the ClaimVector table: create
+    it and copy every stored vector of the configured model into it. Returns how many vectors it
+    copied, or None when it created no table (it was there already, or cannot be)."""
+    from memory.embedding import embedder, from_bytes
+    from memory.models import ClaimEmbedding, ClaimVector
+
+    connection = connections[using]
+    if connection.vendor != "postgresql" or backend(using) == PGVECTOR:
+        return None
+    with transaction.atomic(using=using):
+        with connection.schema_editor() as schema_editor:
+            if not vector_table_create(schema_editor, ClaimVector):
+                return None
+        rows = (
+            ClaimEmbedding.objects.using(using)
+            .filter(model=embedder().name)
+            .order_by("pk")
+            .values_list("pk", "vector")
+        )
+        copied = 0
+        batch: list[tuple[int, np.ndarray]] = []
+        for pk, data in rows.iterator(chunk_size=batch_size):
+            batch.append((pk, from_bytes(data)))
+            if len(batch) >= batch_size:
+                copied += _mirror(batch, using=using)
+                batch = []
+        copied += _mirror(batch, using=using)
+    return copied
+
+
+def searches_pgvector(using: str = "default") -> bool:
+    """Whether nearest() asks pgvector here: the table exists and the configured model's vectors
+    fit its column (DIMENSIONS wide: multilingual-e5-small). Another model is searched exactly."""
+    from django.conf import settings
+
+    from memory.embedding import MODELS
+    from memory.models import DIMENSIONS
+
+    model = MODELS.get(settings.FACTCHECK_EMBEDDING_MODEL)
+    return backend(using) == PGVECTOR and getattr(model, "dimensions", None) == DIMENSIONS
+
+
+def vectors_mirror(
+    rows: list[tuple[int, np.ndarray]], *, model: str | None = None, using: str = "default"
+) -> None:
     """Copy these (ticket id, vector) pairs into ClaimVector where the database has it (inside the
-    caller's transaction: the record and its mirror change together)."""
-    if not rows or backend(using) != PGVECTOR:
+    caller's transaction: the record and its mirror change together). `model`: the name of the
+    model that made them; vectors of a model other than the configured one are never searched, so
+    they leave the mirror instead (the exact search filters them out the same way)."""
+    if not rows or not searches_pgvector(using):
         return
+    from memory.embedding import embedder
+
+    if model is not None and model != embedder().name:
+        vectors_unmirror([pk for pk, _ in rows], using=using)
+        return
+    _mirror(rows, using=using)
+
+
+def _mirror(rows: list[tuple[int, np.ndarray]], *, using: str) -> int:
     from memory.models import ClaimVector
 
+    if not rows:
+        return 0
     ClaimVector.objects.using(using).bulk_create(
-        [ClaimVector(ticket_id=pk, embedding=vector.tolist()) for pk, vector in rows],
+        [ClaimVector(ticket_id=pk, embedding=np.asarray(vector)) for pk, vector in rows],
         update_conflicts=True,
         unique_fields=["ticket"],
         update_fields=["embedding"],
     )
+    return len(rows)
 
 
 def vectors_unmirror(ticket_ids: list[int], *, using: str = "default") -> None:
@@ -94,7 +183,7 @@ def nearest(
     excluded = set(exclude)
     if limit <= 0:
         return []
-    if backend(using) == PGVECTOR:
+    if searches_pgvector(using):
         found = _nearest_pgvector(vector, limit=limit + len(excluded), using=using)
     else:
         found = _nearest_exact(vector, limit=limit + len(excluded), using=using)
@@ -126,12 +215,14 @@ def _nearest_pgvector(vector: np.ndarray, *, limit: int, using: str) -> list[tup
 @dataclass
 class _Matrix:
     """The stored vectors of one model, in this process, with what the table looked like when
-    they were read (how many, the latest change)."""
+    they were read: how many rows of every model (`total`), the latest change, and which rows
+    are of other models (`others`: never compared, but counted)."""
 
     model: str
     ids: np.ndarray
     vectors: np.ndarray
-    count: int
+    others: np.ndarray
+    total: int
     latest: datetime | None
 
 
@@ -154,51 +245,71 @@ def _nearest_exact(vector: np.ndarray, *, limit: int, using: str) -> list[tuple[
 
 
 def _matrix(using: str) -> _Matrix:
-    """The process's copy of the stored vectors, brought up to date with one aggregate query (and
-    a read of what changed since, when something did)."""
-    from django.db.models import Count, Max
+    """The process's copy of the stored vectors, brought up to date: two cheap queries say
+    whether anything changed (the row count, from the primary key's index; the latest change,
+    from `updated_at`'s), and only the rows changed since are read when something did. Counting
+    every model's rows (not only this one's) keeps both answers on an index, not a scan of the
+    vectors: 100,000 rows are some 200 MB of table, the two indexes a few MB."""
+    from django.db.models import Max
 
     from memory.embedding import embedder
     from memory.models import ClaimEmbedding
 
     model = embedder().name
-    rows = ClaimEmbedding.objects.using(using).filter(model=model)
-    state = rows.aggregate(count=Count("pk"), latest=Max("updated_at"))
+    table = ClaimEmbedding.objects.using(using)
+    total = table.count()
+    latest = table.aggregate(latest=Max("updated_at"))["latest"]
     key = f"{using}:{connections[using].settings_dict['NAME']}"
     with _matrices_lock:
         held = _matrices.get(key)
         if held is not None and held.model == model:
-            if (held.count, held.latest) == (state["count"], state["latest"]):
+            if (held.total, held.latest) == (total, latest):
                 return held
-            if held.latest is not None and state["count"] >= held.count:
-                changed = _read(rows.filter(updated_at__gte=held.latest - _REREAD))
-                merged = _merged(held, *changed, state)
-                if merged.count == state["count"]:
+            if held.latest is not None and latest is not None:
+                changed = table.filter(updated_at__gte=held.latest - _REREAD)
+                merged = _merged(held, _read(changed, model), total, latest)
+                if len(merged.ids) + len(merged.others) == total:  # else rows were deleted
                     _matrices[key] = merged
                     return merged
-        ids, vectors = _read(rows)
-        fresh = _Matrix(model, ids, vectors, state["count"], state["latest"])
+        ids, vectors, others = _read(table, model)
+        fresh = _Matrix(model, ids, vectors, others, total, latest)
         _matrices[key] = fresh
         return fresh
 
 
-def _read(rows: QuerySet) -> tuple[np.ndarray, np.ndarray]:
+def _read(rows: QuerySet, model: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, vectors) of the rows made by `model`, and the ids of the rest (their vectors are not
+    read)."""
+    from django.db.models import Q
+
     from memory.embedding import from_bytes
 
-    pairs = list(rows.order_by("pk").values_list("pk", "vector"))
+    pairs = list(rows.filter(model=model).order_by("pk").values_list("pk", "vector"))
+    others = np.fromiter(rows.filter(~Q(model=model)).values_list("pk", flat=True), dtype=np.int64)
     ids = np.fromiter((pk for pk, _ in pairs), dtype=np.int64, count=len(pairs))
     if not pairs:
-        return ids, np.zeros((0, 0), dtype=np.float32)
-    return ids, np.vstack([from_bytes(data) for _, data in pairs])
+        return ids, np.zeros((0, 0), dtype=np.float32), others
+    return ids, np.vstack([from_bytes(data) for _, data in pairs]), others
 
 
-def _merged(held: _Matrix, ids: np.ndarray, vectors: np.ndarray, state: dict[str, Any]) -> _Matrix:
-    if not len(ids):
-        return _Matrix(held.model, held.ids, held.vectors, len(held.ids), state["latest"])
-    keep = ~np.isin(held.ids, ids)
+def _merged(
+    held: _Matrix,
+    changed: tuple[np.ndarray, np.ndarray, np.ndarray],
+    total: int,
+    latest: datetime,
+) -> _Matrix:
+    ids, vectors, others = changed
+    touched = np.concatenate([ids, others])
+    keep = ~np.isin(held.ids, touched)
     all_ids = np.concatenate([held.ids[keep], ids])
-    all_vectors = np.vstack([held.vectors[keep], vectors]) if len(held.ids) else vectors
-    return _Matrix(held.model, all_ids, all_vectors, len(all_ids), state["latest"])
+    if not len(ids):
+        all_vectors = held.vectors[keep]
+    elif len(held.ids):
+        all_vectors = np.vstack([held.vectors[keep], vectors])
+    else:
+        all_vectors = vectors
+    all_others = np.union1d(held.others[~np.isin(held.others, touched)], others)
+    return _Matrix(held.model, all_ids, all_vectors, all_others, total, latest)
 
 
 def forget_matrices() -> None:

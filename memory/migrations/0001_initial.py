@@ -11,16 +11,15 @@ from django.db import migrations, models
 
 
 def create_vector_table(apps, schema_editor):
-    from memory.vectorstore import pgvector_installable
+    from memory.vectorstore import vector_table_create
 
-    if pgvector_installable(schema_editor.connection):
-        schema_editor.create_model(apps.get_model("memory", "ClaimVector"))
+    vector_table_create(schema_editor, apps.get_model("memory", "ClaimVector"))
 
 
 def drop_vector_table(apps, schema_editor):
-    model = apps.get_model("memory", "ClaimVector")
-    if model._meta.db_table in schema_editor.connection.introspection.table_names():
-        schema_editor.delete_model(model)
+    from memory.vectorstore import vector_table_drop
+
+    vector_table_drop(schema_editor, apps.get_model("memory", "ClaimVector"))
 
 
 class Migration(migrations.Migration):
