@@ -17,6 +17,7 @@ from claims.workflow import WORKFLOW_FIELDS
 # What a transition or an edit of a ticket may change, and so what its audit event compares: the
 # workflow's fields and what `ticket_update` edits.
 TICKET_AUDITED_FIELDS = (*WORKFLOW_FIELDS, "priority")
+LINK_KEY = "link"  # link events (memory.services): {"relation", "ticket"}
 EVIDENCE_KEY = "evidence"
 
 
@@ -83,6 +84,9 @@ def changes_text(changes: Mapping[str, Any], *, limit: int = 80) -> str:
     for name, value in changes.items():
         if name == EVIDENCE_KEY and isinstance(value, Mapping):
             parts.append(f"evidence #{value.get('id')} ({value.get('kind', '')})")
+        elif name == LINK_KEY and isinstance(value, Mapping):
+            relation = str(value.get("relation", "")).replace("_", " ")
+            parts.append(f"link: {relation} #{value.get('ticket')}")
         elif isinstance(value, Mapping) and {"old", "new"} <= set(value):
             parts.append(f"{name}: {_shown(value['old'], limit)} → {_shown(value['new'], limit)}")
     return "; ".join(parts)

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from claims.audit import event_build
+from claims.changes import LINK_KEY
 from claims.models import EventAction, Ticket, TicketEvent
 from claims.workflow import RESEARCH_PERMISSION
 from factcheck.errors import InvalidInput, PermissionDenied
@@ -276,5 +277,5 @@ def _link_event(
         action=action,
         actor=actor,
         note=note,
-        changes={"link": {"relation": relation, "ticket": other}},
+        changes={LINK_KEY: {"relation": relation, "ticket": other}},
     )

@@ -63,11 +63,16 @@ class UserRefSerializer(ReadModelSerializer):
 
 
 class _StringOnly:
-    """JSON strings only: DRF would turn 0 into "0", which the schema (type string) forbids."""
+    """JSON strings only: DRF would turn 0 into "0", which the schema (type string) forbids. The
+    length is checked as sent, as the schema's maxLength says: DRF checks it after trimming, and
+    would take a string one space too long."""
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):
             self.fail("invalid")  # type: ignore[attr-defined]
+        max_length = getattr(self, "max_length", None)
+        if max_length is not None and len(data) > max_length:
+            self.fail("max_length", max_length=max_length)  # type: ignore[attr-defined]
         return super().to_internal_value(data)  # type: ignore[misc]
 
 

@@ -129,6 +129,7 @@ def test_nothing_alike_is_an_empty_list(client_for, reporter) -> None:
         ({"text": 91}, "text"),
         ({"text": None}, "text"),
         ({"text": "x" * 51}, "text"),  # FACTCHECK_MATCH_MAX_CHARS is 50 here
+        ({"text": "\u00a0" + "x" * 50}, "text"),  # too long as sent, though not once trimmed
         ({"text": SEED[:40], "limit": 0}, "limit"),
         ({"text": SEED[:40], "limit": 51}, "limit"),
         ({"text": SEED[:40], "limit": "5"}, "limit"),

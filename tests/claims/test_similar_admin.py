@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
+from claims.changes import changes_text
 from claims.models import Claim, EventAction, Ticket
 from claims.workflow import State, Verdict
 from evidence.models import Stance
@@ -188,6 +189,7 @@ def test_fact_checker_marks_a_similar_ticket_duplicate_then_unlinks_it(fact_chec
         event = side.events.get(action=EventAction.LINKED)
         assert event.actor == fact_checker
         assert event.changes == {"link": {"relation": "duplicate_of", "ticket": other.pk}}
+        assert changes_text(event.changes) == f"link: duplicate of #{other.pk}"
 
     page = client.get(change_url(ticket))
     html = page.content.decode()
