@@ -1,7 +1,8 @@
 """The `claim_memory` provider: the desk's own earlier tickets, as a source of evidence.
 
-Unlike the other providers it calls no outside service: it embeds the claim (storing the vector,
-its own index) and asks the memory which tickets carry the same claim. Each decided one at or above
+Unlike the other providers it calls no outside service: it asks the memory which tickets carry the
+same claim. Like every provider it writes nothing: `indexes_claim` tells workers.runner to store
+the claim's vector (memory.services.claim_embed) before the search, which then reads it. Each decided one at or above
 the suggest threshold becomes a `prior_fact_check` item whose `external_id` is that ticket's id (a
 second run finds the same items: evidence stays idempotent, and the score and summary are
 refreshed); open ones are named in the job's warnings, not added as evidence (they have no verdict
@@ -24,7 +25,6 @@ from evidence.models import Kind, Provider
 from evidence.providers.base import Candidate, provider_settings
 from evidence.providers.errors import ProviderError
 from memory.selectors import matches_for_ticket
-from memory.services import claim_embed
 
 if TYPE_CHECKING:
     from claims.models import Claim, Ticket
@@ -44,6 +44,7 @@ class Found:
 
 class ClaimMemoryProvider:
     name = Provider.CLAIM_MEMORY
+    indexes_claim = True  # workers.runner stores the claim's vector first
 
     def applies_to(self, claim: Claim) -> str:
         return "" if claim.text.strip() else "The claim has no text to match."
@@ -58,9 +59,8 @@ class ClaimMemoryProvider:
         return found.candidates, found.warnings
 
     def search(self, claim: Claim) -> Found:
-        """Embed and store the claim's vector, then match it against every other ticket."""
+        """Match the claim against every other ticket (its stored vector, or a fresh one)."""
         ticket = _ticket_of(claim)
-        claim_embed(ticket=ticket)
         matches = matches_for_ticket(
             user=None, ticket=ticket, limit=provider_settings(self.name)["max_results"]
         )

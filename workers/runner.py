@@ -29,6 +29,7 @@ from evidence.services import (
     fetch_job_retry,
     fetch_job_skip_if_decided,
 )
+from memory.services import claim_embed
 from workers.http import HttpClient
 from workers.thumbnails import thumbnails_keep
 
@@ -127,6 +128,8 @@ def _fetch(job: FetchJob) -> tuple[list[Candidate], list[str], dict | None]:
     the geocoder placed the claim if the provider searched by place (recorded with them)."""
     provider = registry.get(job.provider)
     extra_urls = evidence_urls(job.ticket_id)
+    if getattr(provider, "indexes_claim", False):
+        claim_embed(ticket=job.ticket)  # the claim memory's index, written here, not by it
     with HttpClient(job.provider) as http:
         candidates, warnings = _provider_fetch(provider, job, http, extra_urls)
         warnings += thumbnails_keep(
