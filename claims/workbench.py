@@ -663,7 +663,7 @@ def ticket_status(*, ticket_id: int, since_id: int) -> dict[str, Any]:
     `since_id` (the newest the page shows). Three queries, whatever the number of items."""
     jobs = list(
         FetchJob.objects.filter(ticket_id=ticket_id).values(
-            "id", "provider", "status", "items_found", "last_error", "finished_at"
+            "id", "provider", "status", "items_found", "last_error", "warnings", "finished_at"
         )[:JOBS_SHOWN]
     )
     counts = dict(

@@ -381,7 +381,11 @@ def test_status_lists_jobs_counts_and_the_items_newer_than_the_page(reporter):
     new = EvidenceFactory(ticket=ticket, title="A fresh detection", distance_km=2.5)
     FetchJob.objects.create(ticket=ticket, provider=Provider.THERMAL_ANOMALIES)
     FetchJob.objects.create(
-        ticket=ticket, provider=Provider.ARCHIVE, status=FetchStatus.SUCCEEDED, items_found=3
+        ticket=ticket,
+        provider=Provider.ARCHIVE,
+        status=FetchStatus.SUCCEEDED,
+        items_found=3,
+        warnings=["One capture could not be read."],
     )
 
     response = login(reporter).get(
@@ -395,6 +399,10 @@ def test_status_lists_jobs_counts_and_the_items_newer_than_the_page(reporter):
         ("thermal_anomalies", "queued"),
         ("archive", "succeeded"),
     }
+    # The page redraws a job's warnings from here, as it first drew them.
+    assert {j["provider"]: j["warnings"] for j in body["jobs"]}["archive"] == [
+        "One capture could not be read."
+    ]
     assert body["evidence_count"] == 2
     assert body["stance_counts"]["refutes"] == 1
     assert [(i["id"], i["title"], i["distance"]) for i in body["new_items"]] == [

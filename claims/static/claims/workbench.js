@@ -233,7 +233,15 @@
         cell.textContent = job.status.charAt(0).toUpperCase() + job.status.slice(1);
         cell.className = "wb-job-status status-" + job.status;
         row.querySelector(".wb-job-items").textContent = job.items_found;
-        row.querySelector(".wb-job-error").textContent = job.last_error ? job.last_error.slice(0, 160) : "";
+        // The error, then each warning on its own line, as the page first drew them.
+        var errorCell = row.querySelector(".wb-job-error");
+        errorCell.textContent = job.last_error ? job.last_error.slice(0, 160) : "";
+        (job.warnings || []).forEach(function (warning) {
+          var line = document.createElement("div");
+          line.className = "wb-muted";
+          line.textContent = warning.slice(0, 160);
+          errorCell.appendChild(line);
+        });
       });
       Object.keys(status.stance_counts).forEach(function (stance) {
         var badge = document.querySelector('[data-stance-count="' + stance + '"]');
