@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "evidence",
     "workers",
     "memory",
+    "intake",
 ]
 
 MIDDLEWARE = [

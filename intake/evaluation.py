@@ -1,0 +1,1 @@
+"""Measuring claim extraction on the labelled articles under tests/intake/data/ (lands with issue 11)."""

@@ -1,0 +1,1 @@
+"""Claim intake: models (issue 11)."""

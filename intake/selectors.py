@@ -1,0 +1,1 @@
+"""Claim intake: selectors (issue 11)."""

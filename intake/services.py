@@ -1,0 +1,1 @@
+"""Claim intake: services (issue 11)."""
