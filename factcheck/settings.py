@@ -204,6 +204,16 @@ FACTCHECK_MATCH_MAX_CHARS = _positive_int("FACTCHECK_MATCH_MAX_CHARS", 2000)
 # HNSW search breadth on pgvector (hnsw.ef_search); higher finds more of the true nearest.
 FACTCHECK_MATCH_EF_SEARCH = _positive_int("FACTCHECK_MATCH_EF_SEARCH", 200)
 
+# Claim intake (intake/): the longest article text it reads, in characters (pasted or extracted
+# from a fetched page), and the check-worthiness at or above which a candidate is proposed
+# (intake.extraction.DEFAULT_THRESHOLD, measured on tests/intake/data/: docs/PERFORMANCE.md).
+FACTCHECK_INTAKE_MAX_CHARS = _positive_int("FACTCHECK_INTAKE_MAX_CHARS", 100_000)
+# Empty: the extractor's own default.
+_intake_threshold = env.str("FACTCHECK_INTAKE_THRESHOLD", default="").strip()
+FACTCHECK_INTAKE_THRESHOLD = float(_intake_threshold) if _intake_threshold else None
+if FACTCHECK_INTAKE_THRESHOLD is not None and not 0 <= FACTCHECK_INTAKE_THRESHOLD <= 1:
+    raise ImproperlyConfigured("FACTCHECK_INTAKE_THRESHOLD must be between 0 and 1.")
+
 # Leaflet's own files come from the django-leaflet package, served as static files (no CDN). The
 # package is not an installed app: its admin module imports GeoDjango, which needs the GDAL library,
 # and the page only needs Leaflet itself (claims/static/claims/workbench.js calls L.map).
@@ -243,6 +253,8 @@ REST_FRAMEWORK = {
         "user": env.str("FACTCHECK_THROTTLE_USER", default="1200/minute"),
         # /claims/match/ and /tickets/{id}/similar/ may embed a text on the request path.
         "claim_match": env.str("FACTCHECK_THROTTLE_MATCH", default="120/minute"),
+        # POST /intake/ reads a pasted article on the request path (about a second for 1,000 words).
+        "intake": env.str("FACTCHECK_THROTTLE_INTAKE", default="30/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -372,6 +384,11 @@ if not 0 <= FACTCHECK_SATELLITE_RECHECK_HOUR <= 23:
 CELERY_BEAT_SCHEDULE = {
     "requeue-stale-fetch-jobs": {
         "task": "workers.requeue_stale_jobs",
+        "schedule": float(FACTCHECK_REQUEUE_INTERVAL_SECONDS),
+    },
+    # Intakes whose page no worker has read yet (their message was lost): sent again.
+    "requeue-stale-intakes": {
+        "task": "intake.requeue_stale",
         "schedule": float(FACTCHECK_REQUEUE_INTERVAL_SECONDS),
     },
     "recheck-satellite-scenes": {

@@ -51,28 +51,48 @@ def matches_for_text(
     """Tickets whose claim matches `text` at or above the suggest threshold, best first, at most
     `limit` (capped at MAX_LIMIT). `user` None: the system (every ticket). `vector`: the text's
     embedding when the caller has it already."""
-    limit = max(1, min(limit, MAX_LIMIT))
     if vector is None:
         vector = embed_one(text)
     exclude = [exclude_ticket_id] if exclude_ticket_id is not None else []
-    near = [
-        (pk, score)
-        for pk, score in vectorstore.nearest(vector, limit=limit, exclude=exclude)
-        if score >= _suggest()
+    return matches_for_texts(user=user, texts=[(text, vector)], limit=limit, exclude=exclude)[0]
+
+
+def matches_for_texts(
+    *,
+    user: User | None,
+    texts: list[tuple[str, np.ndarray]],
+    limit: int = 10,
+    exclude: list[int] | None = None,
+) -> list[list[Match]]:
+    """matches_for_text for several texts and their vectors at once (an intake's candidates): one
+    nearest-neighbour search each, one query for all their tickets."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    suggest = _suggest()
+    nears = [
+        [
+            (pk, score)
+            for pk, score in vectorstore.nearest(vector, limit=limit, exclude=exclude or [])
+            if score >= suggest
+        ]
+        for _, vector in texts
     ]
-    if not near:
-        return []
+    wanted = {pk for near in nears for pk, _ in near}
+    if not wanted:
+        return [[] for _ in texts]
     visible = Ticket.objects.all() if user is None else tickets_visible(user=user)
-    tickets = visible.select_related("claim").in_bulk([pk for pk, _ in near])
-    matches = []
-    for pk, score in near:
-        ticket = tickets.get(pk)
-        if ticket is None:
-            continue
-        relation = matching.relation(score, text, ticket.claim.text)
-        if relation:
-            matches.append(Match(ticket=ticket, score=round(score, 4), relation=relation))
-    return matches
+    tickets = visible.select_related("claim").in_bulk(wanted)
+    results = []
+    for (text, _), near in zip(texts, nears, strict=True):
+        matches = []
+        for pk, score in near:
+            ticket = tickets.get(pk)
+            if ticket is None:
+                continue
+            relation = matching.relation(score, text, ticket.claim.text)
+            if relation:
+                matches.append(Match(ticket=ticket, score=round(score, 4), relation=relation))
+        results.append(matches)
+    return results
 
 
 def matches_for_ticket(*, user: User | None, ticket: Ticket, limit: int = 10) -> list[Match]:

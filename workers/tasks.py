@@ -43,7 +43,7 @@ def run_fetch_job(self: Task, job_id: int, resuming: bool = False) -> str:
             resuming=resuming,
         )
     except DATABASE_ERRORS as error:
-        raise _retry_without_database(self, error, kwargs={"resuming": True}) from error
+        raise retry_without_database(self, error, kwargs={"resuming": True}) from error
     if outcome.retry_in is not None:
         # If this publish fails, the job stays queued and the requeue sweep sends it later.
         raise self.retry(countdown=outcome.retry_in)
@@ -64,10 +64,10 @@ def fan_out_fetch_jobs(self: Task, job_ids: list[int]) -> int:
     try:
         return enqueue_fetch_jobs(job_ids)
     except DATABASE_ERRORS as error:
-        raise _retry_without_database(self, error) from error
+        raise retry_without_database(self, error) from error
 
 
-def _retry_without_database(
+def retry_without_database(
     task: Task, error: Exception, kwargs: dict[str, object] | None = None
 ) -> Exception:
     """The database went away under a task: send it again with backoff rather than fail it (a
