@@ -209,6 +209,7 @@ def up(args: argparse.Namespace) -> None:
         "",
         "The fact-check service is running.",
         f"  Admin (the desk's workbench): {base}/admin/",
+        f"  Claim intake (paste an article): {base}/admin/intake/intake/add/",
         f"  REST API docs:                {base}/api/docs/",
         f"  Health:                       {base}/healthz",
         "  Logins (username / password, role):",
@@ -219,6 +220,9 @@ def up(args: argparse.Namespace) -> None:
         lines.append(
             f"  Evidence comes from the local stub services on port {stub_port}: SAMPLE data, "
             "not real findings (run with --live to use the real services)."
+        )
+        lines.append(
+            f"  A sample article page to take in by URL: http://127.0.0.1:{stub_port}/pages/article.html"
         )
     lines.append("Press Ctrl-C to stop.\n")
     print("\n".join(lines), flush=True)
