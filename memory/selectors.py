@@ -68,14 +68,10 @@ def matches_for_texts(
     nearest-neighbour search each, one query for all their tickets."""
     limit = max(1, min(limit, MAX_LIMIT))
     suggest = _suggest()
-    nears = [
-        [
-            (pk, score)
-            for pk, score in vectorstore.nearest(vector, limit=limit, exclude=exclude or [])
-            if score >= suggest
-        ]
-        for _, vector in texts
-    ]
+    found = vectorstore.nearest_many(
+        [vector for _, vector in texts], limit=limit, exclude=exclude or []
+    )
+    nears = [[(pk, score) for pk, score in rows if score >= suggest] for rows in found]
     wanted = {pk for near in nears for pk, _ in near}
     if not wanted:
         return [[] for _ in texts]

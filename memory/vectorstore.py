@@ -190,6 +190,60 @@ def nearest(
     return [(pk, score) for pk, score in found if pk not in excluded][:limit]
 
 
+def nearest_many(
+    vectors: list[np.ndarray],
+    *,
+    limit: int,
+    exclude: Iterable[int] = (),
+    using: str = "default",
+) -> list[list[tuple[int, float]]]:
+    """`nearest` for several vectors at once (an intake's candidates): one query on pgvector (a
+    lateral join, each row's search on the HNSW index), one look at the stored matrix otherwise."""
+    excluded = set(exclude)
+    if limit <= 0 or not vectors:
+        return [[] for _ in vectors]
+    wanted = limit + len(excluded)
+    if searches_pgvector(using):
+        found = _nearest_many_pgvector(vectors, limit=wanted, using=using)
+    else:
+        matrix = _matrix(using)
+        found = [_top(matrix, vector, wanted) for vector in vectors]
+    return [[(pk, score) for pk, score in rows if pk not in excluded][:limit] for rows in found]
+
+
+def _vector_literal(vector: np.ndarray) -> str:
+    return "[" + ",".join(repr(float(x)) for x in np.asarray(vector, dtype=np.float32)) + "]"
+
+
+def _nearest_many_pgvector(
+    vectors: list[np.ndarray], *, limit: int, using: str
+) -> list[list[tuple[int, float]]]:
+    from django.conf import settings
+
+    from memory.models import ClaimVector
+
+    table = connections[using].ops.quote_name(ClaimVector._meta.db_table)
+    # The table's name comes from the model, quoted; the vectors and the limit travel as parameters.
+    sql = (
+        "SELECT q.ord, v.ticket_id, v.distance "  # noqa: S608
+        "FROM unnest(%s::text[]) WITH ORDINALITY AS q(vec, ord) "
+        "CROSS JOIN LATERAL ("
+        f"  SELECT ticket_id, embedding <=> q.vec::vector AS distance FROM {table}"
+        "   ORDER BY embedding <=> q.vec::vector LIMIT %s"
+        ") AS v ORDER BY q.ord, v.distance, v.ticket_id"
+    )
+    found: list[list[tuple[int, float]]] = [[] for _ in vectors]
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true)",
+            [str(max(settings.FACTCHECK_MATCH_EF_SEARCH, limit))],
+        )
+        cursor.execute(sql, [[_vector_literal(v) for v in vectors], limit])
+        for ordinal, pk, distance in cursor.fetchall():
+            found[ordinal - 1].append((pk, 1.0 - float(distance)))
+    return found
+
+
 def _nearest_pgvector(vector: np.ndarray, *, limit: int, using: str) -> list[tuple[int, float]]:
     from django.conf import settings
     from pgvector.django import CosineDistance
@@ -234,7 +288,10 @@ _REREAD = timedelta(minutes=5)
 
 
 def _nearest_exact(vector: np.ndarray, *, limit: int, using: str) -> list[tuple[int, float]]:
-    matrix = _matrix(using)
+    return _top(_matrix(using), vector, limit)
+
+
+def _top(matrix: _Matrix, vector: np.ndarray, limit: int) -> list[tuple[int, float]]:
     if not len(matrix.ids):
         return []
     scores = matrix.vectors @ np.asarray(vector, dtype=np.float32)

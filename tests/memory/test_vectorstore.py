@@ -199,3 +199,21 @@ def test_a_model_wider_than_the_pgvector_column_is_searched_exactly(pgvector_db:
     with override_settings(FACTCHECK_EMBEDDING_MODEL="use-multilingual"):  # 512 dimensions
         assert vectorstore.backend(PGVECTOR) == vectorstore.PGVECTOR
         assert not vectorstore.searches_pgvector(PGVECTOR)
+
+
+@both_databases
+@pytest.mark.parametrize("alias", ALIASES)
+def test_many_vectors_at_once_find_what_each_finds_alone(
+    pgvector_db: str, corpus: Corpus, alias: str
+) -> None:
+    corpus_store(corpus, using=alias)
+    queries = list(corpus.query_vectors[:4])
+    excluded = [vectorstore.nearest(queries[0], limit=1, using=alias)[0][0]]
+
+    together = vectorstore.nearest_many(queries, limit=5, exclude=excluded, using=alias)
+
+    alone = [vectorstore.nearest(q, limit=5, exclude=excluded, using=alias) for q in queries]
+    assert len(together) == len(queries)
+    for found, expected in zip(together, alone, strict=True):
+        assert_same(found, expected)
+    assert vectorstore.nearest_many([], limit=5, using=alias) == []
