@@ -193,8 +193,14 @@ def summarise(results: list[ArticleResult]) -> dict[str, Any]:
     total = {
         key: sum(getattr(r, key) for r in results)
         for key in (
-            "expected", "found", "proposed", "right", "claimant_right", "date_right",
-            "rejected_proposed", "words",
+            "expected",
+            "found",
+            "proposed",
+            "right",
+            "claimant_right",
+            "date_right",
+            "rejected_proposed",
+            "words",
         )
     }
     seconds = sum(r.seconds for r in results)
@@ -206,7 +212,9 @@ def summarise(results: list[ArticleResult]) -> dict[str, Any]:
         "claimant_accuracy": _ratio(total["claimant_right"], total["found"]),
         "date_accuracy": _ratio(total["date_right"], total["found"]),
         "seconds": round(seconds, 3),
-        "seconds_per_1000_words": round(seconds / total["words"] * 1000, 3) if total["words"] else None,
+        "seconds_per_1000_words": round(seconds / total["words"] * 1000, 3)
+        if total["words"]
+        else None,
     }
 
 
@@ -252,7 +260,9 @@ def evaluate(split: str = "dev", *, language: str | None = None) -> dict[str, An
             for r in results
         },
         "overall": summarise(results),
-        "languages": {lang: summarise([r for r in results if r.language == lang]) for lang in languages},
+        "languages": {
+            lang: summarise([r for r in results if r.language == lang]) for lang in languages
+        },
     }
 
 
@@ -264,13 +274,23 @@ def _cell(value: Any) -> str:
 
 def table(report: dict[str, Any]) -> str:
     columns = [
-        "expected", "found", "proposed", "recall", "precision", "claimant_accuracy",
-        "date_accuracy", "rejected_proposed", "words", "seconds_per_1000_words",
+        "expected",
+        "found",
+        "proposed",
+        "recall",
+        "precision",
+        "claimant_accuracy",
+        "date_accuracy",
+        "rejected_proposed",
+        "words",
+        "seconds_per_1000_words",
     ]
     lines = ["| article | lang | " + " | ".join(c.replace("_", " ") for c in columns) + " |"]
     lines.append("|---|---|" + "---|" * len(columns))
     for r in report["articles"]:
-        lines.append(f"| {r['id']} | {r['language']} | " + " | ".join(_cell(r[c]) for c in columns) + " |")
+        lines.append(
+            f"| {r['id']} | {r['language']} | " + " | ".join(_cell(r[c]) for c in columns) + " |"
+        )
     for lang, s in report["languages"].items():
         lines.append(f"| **{lang}** | {lang} | " + " | ".join(_cell(s[c]) for c in columns) + " |")
     s = report["overall"]
@@ -279,10 +299,14 @@ def table(report: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m intake.evaluation", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m intake.evaluation", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--split", choices=["dev", "holdout", "all"], default="dev")
     parser.add_argument("--language", default=None)
-    parser.add_argument("--details", action="store_true", help="misses, wrong claimants and dates, false positives")
+    parser.add_argument(
+        "--details", action="store_true", help="misses, wrong claimants and dates, false positives"
+    )
     args = parser.parse_args(argv)
     report = evaluate(args.split, language=args.language)
     for message in report["skipped"]:

@@ -218,11 +218,14 @@ def _is_furniture(line: str) -> bool:
 
 
 def _sentences(text: str, language: str) -> list[_Sentence]:
-    paragraphs = [
-        (m.start(), m.group(0))
-        for m in re.finditer(r"[^\n]+", text)
-        if not _is_furniture(m.group(0))
-    ]
+    paragraphs = []
+    for m in re.finditer(r"[^\n]+", text):
+        if _is_furniture(m.group(0)):
+            continue
+        # "BRAGA, Portugal, 11 March – At least ...": the dateline is not part of the sentence.
+        dateline = _DATELINE.match(m.group(0))
+        skip = dateline.end() if dateline else 0
+        paragraphs.append((m.start() + skip, m.group(0)[skip:]))
     nlp = english() if language == "en" else rule_based(language)
     out: list[_Sentence] = []
     for (offset, paragraph), doc in zip(
@@ -253,7 +256,6 @@ def _merge_quote_splits(sentences: list[_Sentence], text: str) -> None:
         s.continues_quote = previous is not None and previous.opens_quote
 
 
-
 def _credit_line(text: str) -> str:
     for line in text.splitlines():
         match = CREDIT_LINES.match(line)
@@ -274,6 +276,7 @@ class _Context:
     organisations: list[str] = field(default_factory=list)  # most recent last
     last_person: tuple[str, str] | None = None
     last_group: tuple[str, str] | None = None
+    dates: _DateMemory = field(default_factory=lambda: _DateMemory())
 
 
 @dataclass
@@ -288,6 +291,9 @@ class _Attribution:
     exchange: bool = False  # "Putin informed him that ...": may continue someone else's account
     confirms_previous: bool = False  # "Ushakov confirmed the discussion"
     eyewitness: bool = False
+    date_verbs: tuple[
+        int, ...
+    ] = ()  # other verbs whose date is the claim's ("the figures the ministry posted on 12 February")
 
 
 def _analyse(
@@ -298,16 +304,21 @@ def _analyse(
         _register_en(s.span, context)
     else:
         attribution = _attribution_rules(s.text, language, context)
-    dates = [d for d in find_dates(s.text, language, published_at) if not _in_dateline(s, d)]
-    claim_date, date_phrase = _claim_date(
-        s, [d for d in dates if not _ahead(s.text, d)], attribution, language, published_at
+    dates = find_dates(s.text, language, published_at)
+    claim_date, date_how = _claim_date(
+        s,
+        [d for d in dates if not _ahead(s.text, d)],
+        attribution,
+        language,
+        published_at,
+        context.dates,
     )
 
     signals = _signals(s, language, attribution, dates)
     score = max(0.0, min(1.0, BASE + sum(weight for _, weight in signals)))
     reasons = tuple(label for label, _ in signals)
-    if date_phrase is not None and claim_date is not None:
-        reasons += (f"claimed at: {date_phrase.text.strip()} = {claim_date.isoformat()}",)
+    if date_how and claim_date is not None:
+        reasons += (f"claimed at: {date_how} = {claim_date.isoformat()}",)
     elif claim_date is not None:
         reasons += (f"claimed at: publication date {claim_date.isoformat()}",)
     claimant, role = (attribution.claimant, attribution.role) if attribution else ("", "")
@@ -333,11 +344,6 @@ def _analyse(
     return candidate, attribution
 
 
-def _in_dateline(s: _Sentence, phrase: DatePhrase) -> bool:
-    match = _DATELINE.match(s.text)
-    return bool(match) and phrase.end <= match.end()
-
-
 def _has_quote(sentence: str) -> bool:
     return bool(re.search(r"[\"“«„][^\"”»“]{3,}[\"”»“]", sentence))
 
@@ -357,6 +363,8 @@ def _is_reporting(token: Any) -> bool:
     lemma = token.lemma_.lower()
     if token.pos_ not in ("VERB", "AUX") or token.dep_ in ("amod", "acl", "auxpass"):
         return False
+    if any(c.dep_ == "neg" for c in token.children):  # "did not say", "has not confirmed"
+        return False
     if lemma == "put":
         return any(c.dep_ == "prep" and c.lower_ == "at" for c in token.children)
     if lemma not in lx.REPORTING_VERBS_EN:
@@ -368,61 +376,30 @@ def _subject_of(verb: Any) -> Any:
     for child in verb.children:
         if child.dep_ in ("nsubj", "expl"):
             return child
-    if verb.dep_ == "conj":  # "declared ... and said ...": the first verb's subject
+    for child in verb.children:  # a misparse: "Marenia's governing Civic Union" as a clause
+        if child.dep_ == "csubj":
+            names = [
+                t for t in child.subtree if t.ent_type_ in ("ORG", "PERSON") and t.pos_ == "PROPN"
+            ]
+            if names:
+                return max(names, key=lambda t: t.i)
+    if verb.dep_ in ("conj", "advcl") and verb.head.pos_ in ("VERB", "AUX"):
+        # "declared ... and said ...", "claimed victory, saying ...": the first verb's subject
         return _subject_of(verb.head)
     return None
 
 
-def _attribution_en(sent: Any, context: _Context) -> _Attribution | None:
-    verbs = sorted((t for t in sent if _is_reporting(t)), key=_depth)
-    for verb in verbs:
-        subject = _subject_of(verb) or _inverted_subject(verb)
-        if subject is None:
-            continue
-        if subject.lower_ in _RELATIVE and verb.dep_ == "relcl":
-            subject = verb.head
-        found = _resolve_np(subject, context)
-        if found is None:
-            continue
-        found.verb, found.subject = verb, subject
-        found.how = f"{verb.text} by {found.claimant}" if found.named else found.how
-        objects = [c for c in verb.children if c.dep_ in ("dobj", "dative")]
-        clauses = [c for c in verb.children if c.dep_ in ("ccomp", "xcomp")]
-        if verb.lemma_ in _EXCHANGE_VERBS and any(o.pos_ == "PRON" for o in objects):
-            found.exchange = True
-        if (
-            not clauses
-            and objects
-            and objects[0].lemma_.lower() in lx.ANAPHORIC_OBJECTS_EN
-            and verb.lemma_ in ("confirm", "report", "announce", "describe", "detail")
-        ):
-            found.confirms_previous = True
-        return found
-    for token in sent:
-        if (
-            token.lower_ in ("according", "per")
-            and token.lower_ != "per"
-            or (token.lower_ == "per" and token.dep_ == "prep")
-        ):
-            head = token
-            if token.lower_ == "according":
-                head = next((c for c in token.children if c.lower_ == "to"), None)
-                if head is None:
-                    continue
-            pobj = next((c for c in head.children if c.dep_ == "pobj"), None)
-            if pobj is None:
-                continue
-            found = _resolve_np(pobj, context)
-            if found is not None:
-                found.how = f"according to {found.claimant}" if found.named else found.how
-                return found
-    return None
+_INVERTING_VERBS = frozenset("say add tell write claim note explain warn insist".split())
 
 
 def _inverted_subject(verb: Any) -> Any:
     """'..., said Maria Fernandes, 71, whose ...': the parser may hang the name elsewhere; take
-    the proper noun right after the verb (the head of its compound chain)."""
+    the proper noun right after a reporting verb that follows a comma or a closing quote."""
     doc = verb.doc
+    if verb.lemma_.lower() not in _INVERTING_VERBS or verb.tag_ not in ("VBD", "VBZ", "VBP"):
+        return None
+    if not any(t.text in ',"”' for t in doc[max(0, verb.i - 2) : verb.i]):
+        return None
     for token in doc[verb.i + 1 : min(len(doc), verb.i + 4)]:
         if token.pos_ == "DET":
             continue
@@ -432,6 +409,59 @@ def _inverted_subject(verb: Any) -> Any:
             token = token.head
         return token
     return None
+
+
+def _attribution_en(sent: Any, context: _Context) -> _Attribution | None:
+    """The sentence's attribution closest to the root of its parse: a reporting verb and its
+    subject, or "according to X" / "per X"."""
+    anchors: list[tuple[int, str, Any]] = []
+    for token in sent:
+        if _is_reporting(token):
+            anchors.append((_depth(token), "verb", token))
+        elif token.lower_ == "according":
+            to = next((c for c in token.children if c.lower_ == "to"), None)
+            if to is not None:
+                anchors.append((_depth(token), "according", to))
+        elif token.lower_ == "per" and token.dep_ == "prep":
+            anchors.append((_depth(token), "according", token))
+    unnamed = None
+    for _, kind, anchor in sorted(anchors, key=lambda a: a[0]):
+        found = _verb_attribution(anchor, context) if kind == "verb" else None
+        if kind == "according":
+            pobj = next((c for c in anchor.children if c.dep_ == "pobj"), None)
+            found = _resolve_np(pobj, context) if pobj is not None else None
+            if found is not None and found.named:
+                found.how = f"according to {found.claimant}"
+        if found is not None and found.named:
+            return found
+        unnamed = unnamed or found  # "critics say": only if nobody named is found
+    return unnamed
+
+
+def _verb_attribution(verb: Any, context: _Context) -> _Attribution | None:
+    subject = _subject_of(verb) or _inverted_subject(verb)
+    if subject is None:
+        return None
+    if subject.lower_ in _RELATIVE and verb.dep_ == "relcl":
+        subject = verb.head
+    found = _resolve_np(subject, context)
+    if found is None:
+        return None
+    found.verb, found.subject = verb, subject
+    if found.named:
+        found.how = f"{verb.text} by {found.claimant}"
+    objects = [c for c in verb.children if c.dep_ in ("dobj", "dative")]
+    clauses = [c for c in verb.children if c.dep_ in ("ccomp", "xcomp")]
+    if verb.lemma_ in _EXCHANGE_VERBS and any(o.pos_ == "PRON" for o in objects):
+        found.exchange = True
+    if (
+        not clauses
+        and objects
+        and objects[0].lemma_.lower() in lx.ANAPHORIC_OBJECTS_EN
+        and verb.lemma_ in ("confirm", "report", "announce", "describe", "detail")
+    ):
+        found.confirms_previous = True
+    return found
 
 
 def _np_tokens(head: Any) -> list[Any]:
@@ -469,8 +499,9 @@ def _split_role(tokens: list[Any]) -> tuple[str, str]:
         name_start -= 1
     if name_start < len(words) and words[name_start].lower_ == "and":
         name_start += 1
+    role = " ".join(t.text for t in words[:name_start] if t.dep_ != "poss" or t.pos_ != "PRON")
     if name_start == len(words):
-        return "", " ".join(t.text for t in words)
+        return "", role
     doc = words[0].doc
     first, last = words[name_start].i, words[-1].i
     name = doc[first : last + 1].text
@@ -478,30 +509,58 @@ def _split_role(tokens: list[Any]) -> tuple[str, str]:
         name += ")"
     elif name.startswith("(") and name.count("(") > name.count(")"):
         name = name[1:]
-    role = " ".join(t.text for t in words[:name_start] if t.dep_ != "poss" or t.pos_ != "PRON")
     return name, role
+
+
+def _entity_name(head: Any) -> str:
+    """The whole name of the organisation or place `head` belongs to ("Chamber" in "The Chamber
+    of Commerce and Industry"), without a leading "the"."""
+    if head.ent_type_ not in ("ORG", "GPE", "NORP", "FAC", "LOC"):
+        return ""
+    for ent in head.doc.ents:
+        if ent.start <= head.i < ent.end:
+            text = re.sub(r"^(the|The)\s+", "", ent.text)
+            return re.sub(r"['’]s$", "", text)
+    return ""
 
 
 def _resolve_np(head: Any, context: _Context) -> _Attribution | None:
     if head.pos_ == "PRON":
-        lowered = head.lower_
-        known = context.last_person if lowered in _PRONOUNS_PERSON else None
-        if lowered in _PRONOUNS_GROUP:
-            known = context.last_group or context.last_person
-        if known is None:
-            return None
-        return _Attribution(known[0], known[1], True, "", from_pronoun=True)
-    appos = next((c for c in head.children if c.dep_ == "appos" and c.pos_ == "PROPN"), None)
-    if appos is not None:  # "Its commander, Colonel Paulo Meireles, said"
-        name, role = _split_role(_np_tokens(appos))
-        outer = " ".join(t.text for t in _np_tokens(head) if t.dep_ not in ("det", "poss"))
+        return _resolve_pronoun(head, context)
+    person = _person_in(head)
+    if (
+        person is not None
+    ):  # "Its commander, Colonel Paulo Meireles", "the chairwoman of ..., Irina Vasko"
+        name, role = _split_role(_np_tokens(person))
+        outer = " ".join(
+            t.text
+            for t in head.subtree
+            if t.i < person.i and t.dep_ not in ("det", "poss", "punct")
+        )
+        outer = re.sub(r"\s+,?\s*$", "", outer)
         role = ", ".join(r for r in (outer, role) if r)
-    else:
-        name, role = _split_role(_np_tokens(head))
+        if name:
+            return _named(name, role, person, context)
+    name, role = _split_role(_np_tokens(head))
     if name:
-        name = _with_acronym(_np_tokens(appos if appos is not None else head)[-1], name)
+        whole = _entity_name(head)
+        if whole and len(whole) > len(name) and name in whole:
+            name = whole
+        name = _with_acronym(_np_tokens(head)[-1], name)
         return _named(name, role, head, context)
     phrase = " ".join(t.text for t in _np_tokens(head) if t.dep_ not in ("det", "poss"))
+    owner = next((c for c in head.children if c.dep_ == "poss" and c.pos_ != "PRON"), None)
+    if owner is not None and head.lemma_.lower() in lx.REPORT_NOUNS_EN:
+        # "the commission's preliminary allocation", "the statistics office's first estimate"
+        return _resolve_np(owner, context)
+    if head.lemma_.lower() in lx.REPORT_NOUNS_EN:  # "figures the ministry posted on 12 February"
+        for clause in (c for c in head.children if c.dep_ in ("relcl", "acl")):
+            author = next((c for c in clause.children if c.dep_ == "nsubj"), None)
+            if author is not None and author.pos_ != "PRON":
+                found = _resolve_np(author, context)
+                if found is not None:
+                    found.date_verbs = (clause.i,)
+                    return found
     organisation = _organisation_for(head.lemma_.lower(), context)
     if organisation:
         context.last_group = (organisation, "")
@@ -510,10 +569,53 @@ def _resolve_np(head: Any, context: _Context) -> _Attribution | None:
     if known and head.text[:1].isupper():  # a surname the tagger did not take for a name
         context.last_person = known
         return _Attribution(known[0], known[1], True, "")
-    if head.lower_ in GENERIC_CLAIMANTS or head.lemma_.lower() in GENERIC_CLAIMANTS:
-        return _Attribution(phrase, "", False, f"attributed to unnamed: {phrase}")
+    source = _source_of_group(head, context)  # "Observers from the OSCE's Office for ..."
+    if source is not None:
+        return source
+    if head.lemma_.lower() in lx.ORGANISATION_WORDS and head.lower_ not in GENERIC_CLAIMANTS:
+        # "the labour ministry", "police in Drava": an institution, named by what it is
+        context.last_group = (phrase, "")
+        return _Attribution(phrase, "", True, f"said by {phrase}")
     if head.pos_ in ("NOUN", "PROPN"):
         return _Attribution(phrase, "", False, f"attributed to unnamed: {phrase}")
+    return None
+
+
+def _resolve_pronoun(head: Any, context: _Context) -> _Attribution | None:
+    lowered = head.lower_
+    known = context.last_person if lowered in _PRONOUNS_PERSON else None
+    if lowered in _PRONOUNS_GROUP:
+        known = context.last_group or context.last_person
+    if known is None:
+        return None
+    return _Attribution(known[0], known[1], True, "", from_pronoun=True)
+
+
+def _person_in(head: Any) -> Any:
+    """A named person standing in apposition to a common-noun subject."""
+    if head.pos_ == "PROPN":
+        return None
+    for token in head.subtree:
+        if token.dep_ == "appos" and token.pos_ == "PROPN" and token.i > head.i:
+            return token
+    return None
+
+
+def _source_of_group(head: Any, context: _Context) -> _Attribution | None:
+    for prep in head.children:
+        if prep.dep_ == "prep" and prep.lower_ in ("from", "of", "at"):
+            pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+            if pobj is not None and pobj.pos_ == "PROPN":
+                found = _resolve_np(pobj, context)
+                if found is not None and found.named:
+                    return found
+            owner = (
+                next((c for c in pobj.children if c.dep_ == "poss"), None)
+                if pobj is not None
+                else None
+            )
+            if pobj is not None and owner is not None:
+                return _resolve_np(pobj, context)
     return None
 
 
@@ -528,9 +630,15 @@ def _with_acronym(head: Any, name: str) -> str:
 
 
 def _named(name: str, role: str, head: Any, context: _Context) -> _Attribution:
-    is_person = head.ent_type_ == "PERSON" or (
-        len(name.split()) >= 2 and head.ent_type_ not in ("ORG", "GPE", "NORP", "FAC", "LOC")
+    words = name.split()
+    looks_personal = 2 <= len(words) <= 4 and not any(
+        w.lower().strip("()") in lx.ORGANISATION_WORDS or w.isupper() for w in words
     )
+    organisation = head.ent_type_ in ("GPE", "NORP", "FAC", "LOC") or (
+        head.ent_type_ == "ORG" and not looks_personal
+    )
+    is_person = head.ent_type_ == "PERSON" or (looks_personal and not organisation)
+
     known = context.people.get(name.split()[-1].lower())
     if known and (len(name.split()) == 1 or name == known[0]):
         name, role = known[0], role or known[1]
@@ -542,6 +650,7 @@ def _named(name: str, role: str, head: Any, context: _Context) -> _Attribution:
             context.people[name.split()[-1].lower()] = (name, role)
     else:
         context.last_group = (name, role)
+        context.organisations.append(name)
     return _Attribution(name, role, True, "", eyewitness=eyewitness)
 
 
@@ -549,20 +658,25 @@ def _organisation_for(noun: str, context: _Context) -> str:
     if len(noun) < 4:
         return ""
     for organisation in reversed(context.organisations):
-        if noun in organisation.lower():
+        if re.search(rf"\b{re.escape(noun)}\b", organisation, re.I):
             return organisation
     return ""
 
 
 def _register_en(sent: Any, context: _Context) -> None:
-    """Remember the people and organisations a sentence names, for later pronouns and surnames."""
+    """Remember the people and organisations a sentence names, for later pronouns and surnames;
+    a person who is a sentence's subject becomes the one "he" or "she" refers to next."""
     for ent in sent.ents:
         if ent.label_ == "PERSON" and len(ent) >= 2:
             name, role = _split_role(_np_tokens(ent.root))
-            if len(name.split()) >= 2 and name.split()[-1].lower() not in context.people:
-                context.people[name.split()[-1].lower()] = (name, role)
+            if len(name.split()) >= 2:
+                key = name.split()[-1].lower()
+                context.people.setdefault(key, (name, role))
+                if ent.root.dep_ in ("nsubj", "nsubjpass") and ent.root.head.i == sent.root.i:
+                    context.last_person = context.people[key]
         elif ent.label_ == "ORG":
-            context.organisations.append(_with_acronym(ent[-1], ent.text))
+            name = re.sub(r"^(the|The)\s+", "", ent.text)
+            context.organisations.append(_with_acronym(ent[-1], name))
 
 
 # --- Russian, Ukrainian and other languages: rules on words ------------------------------------
@@ -650,42 +764,139 @@ def _named_rules(name: str, role: str, context: _Context, how: str) -> _Attribut
 # --- dates, places, signals, the self-contained text -------------------------------------------
 
 
+_EVENT_NOUNS = frozenset(
+    "statement conference briefing debate meeting session address speech interview call release "
+    "hearing summit note post letter broadcast".split()
+)
+_TIME_NOUNS = frozenset("hours hour morning evening night afternoon day".split())
+_ANAPHORIC_EVENT = re.compile(
+    r"\b(after|at|during|following|in|told|to)\s+(the|that|this)\s+(same\s+)?(news conference|press conference|"
+    r"conference|decision|meeting|debate|vote|briefing|release|statement|interview|session|talks|"
+    r"call|address|summit|hearing|remarks)\b",
+    re.I,
+)
+
+
+@dataclass
+class _DateMemory:
+    """Dates earlier sentences gave, for "the same news conference" and "She said ..." later."""
+
+    claimant: str = ""  # the previous sentence's claimant and its claim's date, if explicit
+    claim_date: dt.date | None = None
+    recent_claim: tuple[int, dt.date] | None = (
+        None  # (sentence number, date) of the last explicit one
+    )
+    recent_date: tuple[int, dt.date] | None = None  # the last date phrase of any kind
+    sentence: int = 0
+
+
 def _claim_date(
     s: _Sentence,
     dates: list[DatePhrase],
     attribution: _Attribution | None,
     language: str,
     published_at: dt.date | None,
-) -> tuple[dt.date | None, DatePhrase | None]:
-    """The date of the phrase tied to the reporting verb, else the publication date."""
-    if attribution is not None and dates:
-        if attribution.verb is not None:
-            verbs = {attribution.verb.i}
-            verbs |= {c.i for c in attribution.verb.children if c.dep_ == "conj"}
-            if attribution.verb.dep_ == "conj":
-                verbs.add(attribution.verb.head.i)
-            tied = []
-            for phrase in dates:
-                token = _token_at(s.span, phrase.end - 1)
-                if token is not None and _governing_verb(token) in verbs:
-                    tied.append(phrase)
-            if not tied:  # "declared ... on Monday night and said ...": between the two verbs
-                ends = sorted(s.span.doc[i].idx - s.span.start_char for i in verbs)
-                if len(ends) >= 2:
-                    tied = [d for d in dates if ends[0] < d.start and d.end < ends[-1]]
-            if tied:
-                verb_at = attribution.verb.idx - s.span.start_char
-                best = min(tied, key=lambda d: abs(d.start - verb_at))
-                return (best.date or published_at), best
-        elif language in ("ru", "uk"):
-            verb_at = _verb_position(s.text, language)
-            if verb_at is not None:
-                near = [
-                    d for d in dates if abs(d.start - verb_at) < 30 or abs(d.end - verb_at) < 30
-                ]
-                if near:
-                    return (near[0].date or published_at), near[0]
-    return published_at, None
+    memory: _DateMemory,
+) -> tuple[dt.date | None, str]:
+    """When the claim was made, and how that was decided (for the reasons). In order: a date
+    phrase tied to the reporting verb (or inside the claimant's noun phrase: "The office's estimate,
+    published on 28 May, put ..."); "after the decision" / "the same news conference" = the date
+    of the event named just before; the same speaker as the previous sentence = that claim's
+    date; otherwise the publication date."""
+    memory.sentence += 1
+    found: tuple[dt.date | None, str] | None = None
+    if attribution is not None:
+        tied = _tied_dates(s, dates, attribution, language)
+        if tied:
+            found = (tied[0].date or published_at, f"{tied[0].text.strip()}")
+        elif _ANAPHORIC_EVENT.search(s.text):
+            event = _ANAPHORIC_EVENT.search(s.text)
+            same = bool(event and event.group(3))
+            recent = (
+                memory.recent_claim if same or memory.recent_date is None else memory.recent_date
+            )
+            if recent is not None and memory.sentence - recent[0] <= 3:
+                found = (recent[1], f"{event.group(0) if event else ''} = {recent[1].isoformat()}")
+        elif memory.claim_date is not None and attribution.claimant == memory.claimant:
+            found = (memory.claim_date, f"the same speaker's previous statement")
+    for phrase in dates:
+        if phrase.date is not None:
+            memory.recent_date = (memory.sentence, phrase.date)
+    memory.claimant = attribution.claimant if attribution else ""
+    memory.claim_date = found[0] if found else None
+    if found is not None and found[0] is not None:
+        memory.recent_claim = (memory.sentence, found[0])
+        return found
+    return published_at, ""
+
+
+def _tied_dates(
+    s: _Sentence, dates: list[DatePhrase], attribution: _Attribution, language: str
+) -> list[DatePhrase]:
+    if not dates:
+        return []
+    if attribution.verb is None and attribution.date_verbs:  # "figures the ministry posted on ..."
+        roots = [(d, _phrase_root(s.span, d)) for d in dates]
+        return [d for d, r in roots if r is not None and _attached(r, set(attribution.date_verbs))]
+    if attribution.verb is None:
+        if language not in ("ru", "uk"):
+            return []
+        verb_at = _verb_position(s.text, language)
+        if verb_at is None:
+            return []
+        return [d for d in dates if abs(d.start - verb_at) < 30 or abs(d.end - verb_at) < 30]
+    verb = attribution.verb
+    verbs = {verb.i} | {c.i for c in verb.children if c.dep_ in ("conj", "advcl")}
+    if verb.dep_ in ("conj", "advcl"):
+        verbs.add(verb.head.i)
+    verbs |= set(attribution.date_verbs)
+    subject = (
+        {t.i for t in attribution.subject.subtree} if attribution.subject is not None else set()
+    )
+    tied = []
+    for phrase in dates:
+        root = _phrase_root(s.span, phrase)
+        if root is not None and (_attached(root, verbs) or root.i in subject):
+            tied.append(phrase)
+    if not tied:  # "declared ... on Monday night and said ...": between the two verbs
+        ends = sorted(s.span.doc[i].idx - s.span.start_char for i in verbs)
+        if len(ends) >= 2:
+            tied = [d for d in dates if ends[0] < d.start and d.end < ends[-1]]
+    verb_at = verb.idx - s.span.start_char
+    return sorted(tied, key=lambda d: abs(d.start - verb_at))
+
+
+def _phrase_root(sent: Any, phrase: DatePhrase) -> Any:
+    inside = [t for t in sent if phrase.start <= t.idx - sent.start_char < phrase.end]
+    ids = {t.i for t in inside}
+    for token in inside:
+        if token.head.i not in ids or token.head.i == token.i:
+            return token
+    return None
+
+
+def _attached(token: Any, verbs: set[int]) -> bool:
+    """Does the date phrase rooted at `token` modify one of `verbs`: directly ("said on Tuesday"),
+    through a time noun ("in the early hours of Monday") or an event noun ("in a statement on
+    Tuesday", "after Wednesday's debate"), but not through other nouns ("in Sunday's election")?"""
+    node = token
+    for _ in range(8):
+        if node.i in verbs:
+            return True
+        if node.head.i == node.i:
+            return False
+        if node.dep_ == "poss" and node.head.lemma_.lower() not in _EVENT_NOUNS:
+            return False
+        parent = node.head
+        if parent.pos_ in ("NOUN", "PROPN") and parent.i not in verbs:
+            lemma = parent.lemma_.lower()
+            if lemma not in _EVENT_NOUNS and lemma not in _TIME_NOUNS and node.dep_ != "compound":
+                if not (parent.ent_type_ in ("DATE", "TIME")):
+                    return False
+        elif parent.pos_ in ("VERB", "AUX") and parent.i not in verbs:
+            return False
+        node = parent
+    return False
 
 
 def _verb_position(sentence: str, language: str) -> int | None:
@@ -765,8 +976,7 @@ def _signals(
             out.append((attribution.how, w["attributed_unnamed"]))
         if attribution.eyewitness:
             out.append((f"eyewitness: {attribution.claimant}", w["eyewitness"]))
-    dateline = _DATELINE.match(s.text)
-    date_text = " ".join(d.text for d in dates) + (dateline.group(0) if dateline else "")
+    date_text = " ".join(d.text for d in dates)
     numbers = [
         n.rstrip(",.:")
         for n in re.findall(r"\d[\d,.:]*(?:am|pm)?", s.text)
@@ -774,10 +984,17 @@ def _signals(
     ]
     if language == "en":
         numbers += [
-            t.text for t in s.span if t.like_num and not t.text[:1].isdigit() and t.lower_ != "one"
+            t.text
+            for t in s.span
+            if t.like_num and t.tag_ == "CD" and not t.text[:1].isdigit() and t.lower_ != "one"
         ]
+    if language == "en" and not numbers:
+        quantifier = re.search(lx.QUANTIFIERS_EN, s.text, re.I)
+        if quantifier:
+            numbers.append(quantifier.group(0))
     if numbers:
         out.append((f"number: {numbers[0]}", w["number"]))
+
     entities = _entities(s, language)
     if entities:
         count = min(len(entities), MAX_ENTITIES)
@@ -809,7 +1026,7 @@ def _negative_signals(
     w = SIGNAL_WEIGHTS
     out: list[tuple[str, float]] = []
     if language == "en":
-        hedge = next((t for t in s.span if t.lower_ in lx.HEDGES_EN), None)
+        hedge = next((t for t in s.span if _is_hedge(t)), None)
         if hedge is not None:
             out.append((f"hedge: {hedge.text}", w["hedge"]))
         would = next((t for t in s.span if t.lower_ == "would"), None)
@@ -854,6 +1071,12 @@ def _negative_signals(
     if (s.text[:1] in _QUOTES_OPEN or s.continues_quote) and not re.search(r"\d", s.text):
         out.append(("direct quote without figures (colour)", w["quote_colour"]))
     return out
+
+
+def _is_hedge(token: Any) -> bool:
+    if token.lower_ in ("could", "may", "might"):
+        return bool(token.tag_ == "MD")  # not the month May
+    return token.lower_ in lx.HEDGES_EN
 
 
 def _inside_report(token: Any, attribution: _Attribution | None) -> bool:
@@ -902,7 +1125,6 @@ def _self_contained(s: _Sentence, attribution: _Attribution | None, dates: list[
         if _ahead(s.text, phrase):
             continue
         if phrase.date is not None and not re.search(r"\b(19|20)\d\d\b", phrase.text):
-
             if not re.search(r"\d{1,2}\s+\w+", phrase.text) or re.search(r"[-–]", phrase.text):
                 label = f"{phrase.date.day} {phrase.date:%B %Y}"
                 edits.append((phrase.end, phrase.end, f" ({label})"))
@@ -947,16 +1169,26 @@ def _cross_sentence(
             nxt, here = drafts[i + 1], drafts[i]
             if nxt.quote != QUOTE_NONE and here.quote == QUOTE_NONE:
                 drafts[i] = _reattribute(
-                    here, nxt.claimant, nxt.claimant_role, "the same quotation as the next sentence"
+                    here,
+                    nxt.claimant,
+                    nxt.claimant_role,
+                    "the same quotation as the next sentence",
+                    scored=False,
                 )
 
 
-def _reattribute(candidate: Candidate, claimant: str, role: str, why: str) -> Candidate:
+def _reattribute(
+    candidate: Candidate, claimant: str, role: str, why: str, *, scored: bool = True
+) -> Candidate:
+    """The candidate with another claimant; `scored`: it gains the attribution's weight if it had
+    none (not for the opening of a quotation: who says a sentence of colour does not make it
+    checkable)."""
     reasons = [
         r for r in candidate.reasons if not r.startswith("unattributed: the article's credit")
     ]
     gained = candidate.quote == QUOTE_NONE
-    score = candidate.check_worthiness + (SIGNAL_WEIGHTS["attributed"] if gained else 0.0)
+    bonus = SIGNAL_WEIGHTS["attributed"] if gained and scored else 0.0
+    score = candidate.check_worthiness + bonus
     reasons.append(f"attributed: {why}")
     return replace(
         candidate,

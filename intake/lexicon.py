@@ -13,7 +13,7 @@ REPORTING_VERBS_EN = frozenset(
     """
     say tell claim accuse deny reveal disclose confirm warn stress note insist dismiss contend
     brand announce state add argue report allege assert explain write tweet post relay voice
-    challenge urge brief inform maintain acknowledge admit promise pledge declare estimate
+    challenge urge brief inform maintain acknowledge admit promise pledge declare estimate hail
     predict reject call describe label blame condemn vow threaten demand emphasise
     emphasize underline reiterate repeat testify concede counter
     rebut refute dispute recount describe detail cite quote assure guarantee forecast project
@@ -23,6 +23,12 @@ REPORTING_VERBS_EN = frozenset(
 REPORTING_NOUNS_EN = frozenset(
     "statement announcement claim remarks comments words allegation account report testimony "
     "assertion declaration denial briefing".split()
+)
+# Nouns for a body's output: "according to the commission's preliminary allocation" is the commission's.
+REPORT_NOUNS_EN = frozenset(
+    "allocation estimate estimates figure figures data statement release report count tally survey "
+    "analysis projection projections results result forecast assessment calculation calculations "
+    "records statistics".split()
 )
 # A reporting verb whose object is one of these only confirms what the previous sentence said
 # ("Ushakov confirmed the discussion"): the previous sentence is then attributed to its subject.
@@ -51,7 +57,6 @@ SPECULATION_PATTERNS_EN = (
     r"\b(a distinct|the) possibility\b",
     r"\bmay signal\b",
     r"\bcould (have|witness|pivot|corroborate|debunk)\b",
-    r"\bsuggests?\b",
     r"\bhints? at\b",
     r"\bwatchful\b",
 )
@@ -64,13 +69,14 @@ CONDITIONAL_PATTERNS_EN = (
 OPINION_WORDS_EN = frozenset(
     """
     pivotal fragile fragility symbolic significant dramatic dramatically reckless aggressive
-    aggressively unassailable desperation jeopardy ramifications prowess rhetoric riposte narrative
+    aggressively unassailable desperation jeopardy ramifications prowess rhetoric riposte heartbroken devastated narrative
     narratives strategy tit-for-tat attritional momentum distrust escalation
     """.split()
 )
 BACKGROUND_PATTERNS_EN = (
     r"\b(has|have) (repeatedly|long|often|previously)\b",
-    r"\bsince (19|20)\d\d\b",
+    r"\b(has|have)\b[^.]*\bsince (the )?(19|20)\d\d",
+    r"\b(has|have) for (years|decades)\b",
     r"\bprevious (rounds|attempts|years)\b",
     r"\bhistorically\b",
     r"\bin (recent|past) years\b",
@@ -81,7 +87,8 @@ BOILERPLATE_LINES = re.compile(
     r"^\s*(agencies|no comments:?|post a comment|share( this)?|read more|advertisement|"
     r"related( articles| stories)?|subscribe.*|sign up.*|follow us.*|comments?|reuters|afp|ap|"
     r"\(?(reporting|editing|writing) by .*|copyright .*|©.*|all rights reserved.*|"
-    r"photo:.*|image:.*|newer post|older post|home)\s*$",
+    r"photo:.*|image:.*|newer post|older post|home|read more:.*|updated at .*|follow (us|our) .*|"
+    r"more on this story.*|watch:.*|listen:.*)\s*$",
     re.I,
 )
 
@@ -216,4 +223,20 @@ ROLE_WORDS_RU = frozenset(
 ROLE_WORDS_UK = frozenset(
     "президент міністр голова помічник радник прессекретар речник речниця представник спікер "
     "губернатор мер директор генерал командувач посол прем'єр-міністр очільник".split()
+)
+
+# Words that make a capitalised name an organisation, not a person ("Instituto Vital Biotech").
+ORGANISATION_WORDS = frozenset(
+    """
+    institute instituto institut university universidade ministry ministerio office commission union
+    party alliance authority guard bank chamber service agency council court police association
+    company group committee government organisation organization fund board department biotech
+    inc ltd corp corporation laboratory laboratories hospital school league federation foundation
+    movement front bureau centre center network news times post press radio television tv
+    assembly parliament senate congress army navy force forces airlines airways energy motors
+    """.split()
+)
+# Universal and exact quantities make a statement checkable ("neutralised every single one").
+QUANTIFIERS_EN = (
+    r"\b(not (one|a single)|none of|every single|each of the|all \d+|no (one|single))\b"
 )
