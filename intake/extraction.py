@@ -86,7 +86,7 @@ _PRONOUNS_PERSON = frozenset("he she он она він вона".split())
 _PRONOUNS_GROUP = frozenset("they it они оно вони воно".split())
 _EXCHANGE_VERBS = frozenset("inform tell brief assure".split())
 _RELATIVE = frozenset("which who that".split())
-_DATELINE = re.compile(r"^[A-ZÀ-Ý][A-ZÀ-Ý .'-]+,[^–—\n]{0,40}\s[–—-]\s")
+_DATELINE = re.compile(r"^[A-ZÀ-ÝА-ЯЁІЇЄҐ][A-ZÀ-ÝА-ЯЁІЇЄҐ .'’-]+,[^–—\n.]{0,40}(\s[–—-]\s|\.\s)")
 _QUOTES_OPEN = '"“«„'
 _QUOTES_CLOSE = '"”»“'
 
@@ -291,6 +291,7 @@ class _Attribution:
     exchange: bool = False  # "Putin informed him that ...": may continue someone else's account
     confirms_previous: bool = False  # "Ushakov confirmed the discussion"
     eyewitness: bool = False
+    verb_at: int | None = None  # where the reporting verb is in the sentence (rules, no parse)
     date_verbs: tuple[
         int, ...
     ] = ()  # other verbs whose date is the claim's ("the figures the ministry posted on 12 February")
@@ -682,83 +683,166 @@ def _register_en(sent: Any, context: _Context) -> None:
 # --- Russian, Ukrainian and other languages: rules on words ------------------------------------
 
 _WORD = re.compile(r"[\w'’-]+", re.U)
+_CLAUSE_BREAK = re.compile(r"[,.;:!?«»\"“”()—–]")
+
+
+@dataclass(frozen=True)
+class _RuleLexicon:
+    stems: tuple[str, ...]
+    roles: frozenset[str]
+    institutions: tuple[str, ...]
+    pronouns: frozenset[str]
+    according: re.Pattern[str]
+    his_words: re.Pattern[str]
+
+
+def _rule_lexicon(language: str) -> _RuleLexicon:
+    if language == "uk":
+        return _RuleLexicon(
+            lx.REPORTING_STEMS_UK,
+            lx.ROLE_WORDS_UK,
+            lx.INSTITUTION_STEMS_UK,
+            frozenset(("він", "вона", "вони")),
+            lx.ACCORDING_UK,
+            lx.HIS_WORDS_UK,
+        )
+    return _RuleLexicon(
+        lx.REPORTING_STEMS_RU,
+        lx.ROLE_WORDS_RU,
+        lx.INSTITUTION_STEMS_RU,
+        frozenset(("он", "она", "они")),
+        lx.ACCORDING_RU,
+        lx.HIS_WORDS_RU,
+    )
 
 
 def _attribution_rules(sentence: str, language: str, context: _Context) -> _Attribution | None:
-    stems = lx.REPORTING_STEMS_UK if language == "uk" else lx.REPORTING_STEMS_RU
-    roles = lx.ROLE_WORDS_UK if language == "uk" else lx.ROLE_WORDS_RU
-    according = lx.ACCORDING_UK if language == "uk" else lx.ACCORDING_RU
+    """Attribution without a parser (Russian, Ukrainian): a reporting verb found by its stem, and
+    the claimant in the same clause, after the verb ("сообщил в понедельник губернатор ... Андрей
+    Соколов") or before it ("Соколов отметил"); "по его словам" = the last person named."""
     if language not in ("ru", "uk"):
-        stems, roles, according = (), lx.ROLE_WORDS_EN, re.compile(r"\baccording to\s+", re.I)
-    words = [(m.start(), m.group(0)) for m in _WORD.finditer(sentence)]
-    match = according.search(sentence)
+        return None
+    lex = _rule_lexicon(language)
+    if lex.his_words.search(sentence) and context.last_person:
+        name, role = context.last_person
+        return _Attribution(name, role, True, f"according to {name}", from_pronoun=True)
+    match = lex.according.search(sentence)
     if match:
-        after = [(i, w) for i, w in words if i >= match.end()]
-        name, role = _name_run(after, roles, first_word=False)
-        if name:
-            return _named_rules(name, role, context, f"according to {name}")
-    for position, (_, word) in enumerate(words):
-        lowered = word.lower()
-        if not any(lowered.startswith(stem) for stem in stems) or language not in ("ru", "uk"):
+        clause = _clause_after(sentence, match.end())
+        found = _claimant_in(clause, lex, context, kind="person") or _claimant_in(
+            clause, lex, context, kind="institution"
+        )
+        if found is not None:
+            found.how = f"according to {found.claimant}"
+            return found
+    for m in _WORD.finditer(sentence):
+        lowered = m.group(0).lower()
+        if not any(lowered.startswith(stem) for stem in lex.stems):
             continue
-        # "заявил глава МИД Сергей Лавров" (name after the verb) or "Лавров заявил" (before).
-        name, role = _name_run(words[position + 1 : position + 8], roles, first_word=False)
-        if not name:
-            before = words[max(0, position - 8) : position]
-            for cut in range(len(before)):
-                name, role = _name_run(before[cut:], roles, first_word=cut == 0 and position <= 8)
-                if name:
-                    break
-        if not name:
-            previous = words[position - 1][1].lower() if position else ""
-            if previous in _PRONOUNS_PERSON and context.last_person:
-                name, role = context.last_person
-                return _Attribution(name, role, True, f"{word} by {name}", from_pronoun=True)
-            continue
-        return _named_rules(name, role, context, f"{word} by {name}")
+        before = _clause_before(sentence, m.start())
+        last_before = _WORD.findall(before)[-1:] if before.strip() else []
+        if last_before and last_before[0].lower() in lex.pronouns and context.last_person:
+            name, role = context.last_person
+            return _Attribution(name, role, True, f"{m.group(0)} by {name}", from_pronoun=True)
+        after = _clause_after(sentence, m.end())
+        found = None
+        for kind in ("person", "institution"):  # a person on either side beats an institution
+            found = _claimant_in(after, lex, context, kind=kind) or _claimant_in(
+                before, lex, context, kind=kind
+            )
+            if found is not None:
+                break
+        if found is not None:
+            found.how = f"{m.group(0)} by {found.claimant}"
+            found.verb_at = m.start()
+            return found
     return None
 
 
-def _name_run(
-    words: list[tuple[int, str]], roles: frozenset[str], *, first_word: bool
-) -> tuple[str, str]:
-    """The first run of capitalised words (a name) in `words`, with the role words before it."""
-    role: list[str] = []
-    for index, (_, word) in enumerate(words):
-        lowered = word.lower()
-        if lowered in roles or (role and not word[:1].isupper()):
-            role.append(word)
-            continue
-        if word[:1].isupper() and not (first_word and index == 0 and lowered in roles):
-            run = [word]
-            for _, nxt in words[index + 1 :]:
-                if not nxt[:1].isupper() or nxt.lower() in roles:
-                    break
-                run.append(nxt)
-            if len(run) > 3:  # a role ending in capitalised words ("МИД России Сергей Лавров")
-                role.extend(run[:-2])
-                run = run[-2:]
-            return " ".join(run), " ".join(role)
-        if index >= 1 and not role:
-            return "", ""
-    return "", ""
+def _clause_after(sentence: str, start: int) -> str:
+    rest = sentence[start:]
+    cut = _CLAUSE_BREAK.search(rest)
+    return rest[: cut.start()] if cut else rest
+
+
+def _clause_before(sentence: str, end: int) -> str:
+    head = sentence[:end]
+    cuts = list(_CLAUSE_BREAK.finditer(head))
+    return head[cuts[-1].end() :] if cuts else head
+
+
+def _is_capitalised(word: str) -> bool:
+    return word[:1].isupper() and not word.isupper()
+
+
+def _claimant_in(
+    clause: str, lex: _RuleLexicon, context: _Context, *, kind: str
+) -> _Attribution | None:
+    """kind "person": two capitalised words ("Андрей Соколов") or a surname seen before; kind
+    "institution": "Міністерство охорони здоров'я", "администрации области", "МЧС"."""
+    words = _WORD.findall(clause)
+    if kind == "institution":
+        return _institution_in(words, lex, context)
+    for i in range(len(words) - 1):
+        a, b = words[i], words[i + 1]
+        if (
+            _is_capitalised(a)
+            and _is_capitalised(b)
+            and a.lower() not in lex.roles
+            and not _is_institution(a, lex)
+            and a.lower() not in lex.pronouns
+        ):
+            role_words = words[:i]
+            start = next((k for k, w in enumerate(role_words) if w.lower() in lex.roles), None)
+            role = " ".join(role_words[start:]) if start is not None else ""
+            return _named_rules(f"{a} {b}", role, context)
+    for word in words:
+        known = _known_person(word, context)
+        if known is not None:
+            context.last_person = known
+            return _Attribution(known[0], known[1], True, "")
+    return None
+
+
+def _institution_in(words: list[str], lex: _RuleLexicon, context: _Context) -> _Attribution | None:
+    for i, word in enumerate(words):
+        if _is_institution(word, lex) or (word.isupper() and len(word) >= 2):
+            phrase = " ".join(words[i : i + 4]) if not word.isupper() else word
+            phrase = " ".join(
+                w for w in phrase.split() if not any(w.lower().startswith(s) for s in lex.stems)
+            )
+            context.last_group = (phrase, "")
+            return _Attribution(phrase, "", True, "")
+    return None
+
+
+def _is_institution(word: str, lex: _RuleLexicon) -> bool:
+    lowered = word.lower()
+    return any(lowered.startswith(stem) for stem in lex.institutions)
 
 
 def _stem_key(word: str) -> str:
     return word.lower()[: max(4, len(word) - 2)]
 
 
-def _named_rules(name: str, role: str, context: _Context, how: str) -> _Attribution:
-    last = name.split()[-1]
-    for key, (full, known_role) in context.people.items():
-        if _stem_key(last) == key[: len(_stem_key(last))] or key.startswith(_stem_key(last)):
-            name, role = full, role or known_role
-            break
+def _known_person(word: str, context: _Context) -> tuple[str, str] | None:
+    if not _is_capitalised(word) or len(word) < 4:
+        return None
+    key = _stem_key(word)
+    for surname, person in context.people.items():
+        if surname.startswith(key) or key.startswith(surname):
+            return person
+    return None
+
+
+def _named_rules(name: str, role: str, context: _Context) -> _Attribution:
+    known = _known_person(name.split()[-1], context)
+    if known is not None:
+        name, role = known[0], role or known[1]
     else:
-        if len(name.split()) >= 2:
-            context.people[_stem_key(last)] = (name, role)
+        context.people[_stem_key(name.split()[-1])] = (name, role)
     context.last_person = (name, role)
-    return _Attribution(name, role, True, how)
+    return _Attribution(name, role, True, "")
 
 
 # --- dates, places, signals, the self-contained text -------------------------------------------
@@ -841,9 +925,12 @@ def _tied_dates(
     if attribution.verb is None:
         if language not in ("ru", "uk"):
             return []
-        verb_at = _verb_position(s.text, language)
+        verb_at = attribution.verb_at
+        if verb_at is None:
+            verb_at = _verb_position(s.text, language)
         if verb_at is None:
             return []
+
         return [d for d in dates if abs(d.start - verb_at) < 30 or abs(d.end - verb_at) < 30]
     verb = attribution.verb
     verbs = {verb.i} | {c.i for c in verb.children if c.dep_ in ("conj", "advcl")}
