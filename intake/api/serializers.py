@@ -97,6 +97,10 @@ class IntakeCreateSerializer(StrictSerializer):
         if has_text and not attrs["text"].strip():
             raise serializers.ValidationError({"text": ["The text is empty."]})
         if has_url:
+            if urlsplit(attrs["url"]).scheme.lower() not in ("http", "https"):
+                raise serializers.ValidationError(
+                    {"url": ["Only http and https pages are fetched."]}
+                )
             if attrs.get("source_url"):
                 raise serializers.ValidationError(
                     {"source_url": ["The fetched page is the source; leave this out with `url`."]}

@@ -14,7 +14,6 @@ import pytest
 from evidence.models import FetchJob, FetchStatus
 from intake import services
 from intake.models import Intake, IntakeStatus
-from tests.stubs.fixtures import stub, stub_server, stub_settings  # noqa: F401
 from tests.stubs.server import StubServer
 from tests.workers.conftest import worker_env, workers  # noqa: F401
 from tests.workers.processes import Process, start_worker, wait_for
@@ -28,7 +27,7 @@ def read(intake_id: int) -> Intake | None:
 
 
 def test_a_worker_reads_the_page_and_the_opened_tickets_fetch_at_once(
-    stub: StubServer,  # noqa: F811
+    stub: StubServer,
     worker_env: dict[str, str],  # noqa: F811
     workers: list[Process],  # noqa: F811
     tmp_path: Path,
