@@ -285,6 +285,9 @@ SPECTACULAR_SETTINGS = {
         "LinkRelation": "memory.models.LinkRelation",
         "MatchRelation": "memory.api.serializers.MATCH_RELATIONS",
         "LinkSide": "memory.api.serializers.LINK_SIDES",
+        "IntakeStatus": "intake.models.IntakeStatus",
+        "IntakeDateSource": "intake.models.DateSource",
+        "QuoteKind": "intake.models.Quote",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
