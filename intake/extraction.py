@@ -277,6 +277,8 @@ class _Context:
     organisations: list[str] = field(default_factory=list)  # most recent last
     last_person: tuple[str, str] | None = None
     last_group: tuple[str, str] | None = None
+    eyewitnesses: set[str] = field(default_factory=set)  # "Maria Fernandes, 71": private people
+
     dates: _DateMemory = field(default_factory=lambda: _DateMemory())
 
 
@@ -369,6 +371,13 @@ def _is_reporting(token: Any) -> bool:
         return False
     if lemma == "put":
         return any(c.dep_ == "prep" and c.lower_ == "at" for c in token.children)
+    if lemma == "show":  # "court records show": documents as the source
+        return any(
+            c.dep_ in ("nsubj", "compound")
+            and c.i < token.i
+            and c.lemma_.lower() in lx.DOCUMENT_NOUNS_EN
+            for c in token.children
+        )
     if lemma not in lx.REPORTING_VERBS_EN:
         return False
     return not any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children)
@@ -378,6 +387,8 @@ def _subject_of(verb: Any) -> Any:
     for child in verb.children:
         if child.dep_ in ("nsubj", "expl"):
             return child
+    if verb.lemma_ == "show":  # "court records show", the noun taken for a compound
+        return next((c for c in verb.children if c.dep_ == "compound" and c.i < verb.i), None)
     for child in verb.children:  # a misparse: "Marenia's governing Civic Union" as a clause
         if child.dep_ == "csubj":
             names = [
@@ -496,7 +507,9 @@ def _split_role(tokens: list[Any]) -> tuple[str, str]:
     while name_start > 0:
         t = words[name_start - 1]
         inner_and = t.lower_ == "and" and name_start < len(words) and name_start > 1
-        if (t.pos_ != "PROPN" or t.lower_ in lx.ROLE_WORDS_EN) and not inner_and:
+        acronym = t.text.isupper() and len(t.text) >= 2 and t.is_alpha  # "AEMET", "GNR"
+        part_of_name = (t.pos_ == "PROPN" or acronym) and t.lower_ not in lx.ROLE_WORDS_EN
+        if not part_of_name and not inner_and:
             break
         name_start -= 1
     if name_start < len(words) and words[name_start].lower_ == "and":
@@ -530,17 +543,9 @@ def _resolve_np(head: Any, context: _Context) -> _Attribution | None:
     if head.pos_ == "PRON":
         return _resolve_pronoun(head, context)
     person = _person_in(head)
-    if (
-        person is not None
-    ):  # "Its commander, Colonel Paulo Meireles", "the chairwoman of ..., Irina Vasko"
+    if person is not None:  # "Its commander, Colonel Paulo Meireles", "the chairwoman of ..., X"
         name, role = _split_role(_np_tokens(person))
-        outer = " ".join(
-            t.text
-            for t in head.subtree
-            if t.i < person.i and t.dep_ not in ("det", "poss", "punct")
-        )
-        outer = re.sub(r"\s+,?\s*$", "", outer)
-        role = ", ".join(r for r in (outer, role) if r)
+        role = ", ".join(r for r in (_outer_role(head, person), role) if r)
         if name:
             return _named(name, role, person, context)
     name, role = _split_role(_np_tokens(head))
@@ -555,6 +560,13 @@ def _resolve_np(head: Any, context: _Context) -> _Attribution | None:
     if owner is not None and head.lemma_.lower() in lx.REPORT_NOUNS_EN:
         # "the commission's preliminary allocation", "the statistics office's first estimate"
         return _resolve_np(owner, context)
+    if owner is not None and owner.pos_ == "PROPN" and head.lemma_.lower() in lx.ENTOURAGE_EN:
+        # "President Emmanuel Macron's office said": the office speaks for the person
+        found = _resolve_np(owner, context)
+        if found is not None and found.named:
+            found.claimant = f"{found.claimant}'s {head.text}"
+            return found
+
     if head.lemma_.lower() in lx.REPORT_NOUNS_EN:  # "figures the ministry posted on 12 February"
         for clause in (c for c in head.children if c.dep_ in ("relcl", "acl")):
             author = next((c for c in clause.children if c.dep_ == "nsubj"), None)
@@ -590,7 +602,8 @@ def _resolve_pronoun(head: Any, context: _Context) -> _Attribution | None:
         known = context.last_group or context.last_person
     if known is None:
         return None
-    return _Attribution(known[0], known[1], True, "", from_pronoun=True)
+    eyewitness = known[0] in context.eyewitnesses
+    return _Attribution(known[0], known[1], True, "", from_pronoun=True, eyewitness=eyewitness)
 
 
 def _person_in(head: Any) -> Any:
@@ -603,14 +616,31 @@ def _person_in(head: Any) -> Any:
     return None
 
 
+def _outer_role(head: Any, person: Any) -> str:
+    """The words of the subject before the person's name: "Andalusia's environment chief" in
+    "Andalusia's environment chief, Maria Ruiz"; a leading article or pronoun dropped."""
+    doc = head.doc
+    tokens = [t for t in head.subtree if t.i < person.left_edge.i]
+    while tokens and (tokens[0].dep_ == "det" or tokens[0].pos_ == "PRON"):
+        tokens.pop(0)
+    if not tokens:
+        return ""
+    return doc[tokens[0].i : tokens[-1].i + 1].text.rstrip(" ,")
+
+
 def _source_of_group(head: Any, context: _Context) -> _Attribution | None:
+    """ "Observers from the OSCE's Office ...", "a spokesperson for the Guardia Civil": the body
+    the people speak for, with their description as the role."""
     for prep in head.children:
-        if prep.dep_ == "prep" and prep.lower_ in ("from", "of", "at"):
+        if prep.dep_ == "prep" and prep.lower_ in ("from", "of", "at", "for"):
             pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
             if pobj is not None and pobj.pos_ == "PROPN":
                 found = _resolve_np(pobj, context)
                 if found is not None and found.named:
+                    if head.lower_ in lx.ROLE_WORDS_EN or head.lower_ in GENERIC_CLAIMANTS:
+                        found.role = found.role or head.text
                     return found
+
             owner = (
                 next((c for c in pobj.children if c.dep_ == "poss"), None)
                 if pobj is not None
@@ -646,6 +676,9 @@ def _named(name: str, role: str, head: Any, context: _Context) -> _Attribution:
         name, role = known[0], role or known[1]
         is_person = True
     eyewitness = bool(re.match(r",\s*\d{1,3}\s*,", head.doc[head.i + 1 :].text[:8]))
+    if eyewitness:
+        context.eyewitnesses.add(name)
+    eyewitness = eyewitness or name in context.eyewitnesses
     if is_person:
         context.last_person = (name, role)
         if len(name.split()) >= 2:
@@ -984,7 +1017,10 @@ def _attached(token: Any, verbs: set[int]) -> bool:
             if ordinary and node.dep_ != "compound" and parent.ent_type_ not in ("DATE", "TIME"):
                 return False
         elif parent.pos_ in ("VERB", "AUX") and parent.i not in verbs:
-            return False
+            # "in an interview published on Thursday": the event noun's own participle, else no
+            participle = parent.dep_ == "acl" and parent.head.lemma_.lower() in _EVENT_NOUNS
+            if not participle:
+                return False
         node = parent
     return False
 
@@ -1192,14 +1228,12 @@ def _analysis_verb(sent: Any, attribution: _Attribution | None) -> str:
     root = sent.root
     candidates = [root] + [c for c in root.children if c.dep_ == "conj" and c.pos_ == "VERB"]
     for verb in candidates:
-        if verb.lemma_.lower() in lx.ANALYSIS_VERBS_EN:
-            if (
-                attribution is not None
-                and attribution.verb is not None
-                and attribution.verb.i == verb.i
-            ):
-                continue
+        spoken = attribution is not None and attribution.verb is not None
+        if verb.lemma_.lower() in lx.ANALYSIS_VERBS_EN and not (
+            spoken and attribution.verb.i == verb.i
+        ):
             return verb.text
+
     return ""
 
 

@@ -206,3 +206,13 @@ ORGANISATION_WORDS = frozenset(
 QUANTIFIERS_EN = (
     r"\b(not (one|a single)|none of|every single|each of the|all \d+|no (one|single))\b"
 )
+# Subjects of "show" that make it a source, not the article's analysis ("court records show").
+DOCUMENT_NOUNS_EN = frozenset(
+    word_list(
+        "record document documents filing filings data figure statistic photograph footage video image"
+    )
+)
+# Who speaks for a named person or body: "Macron's office", "the company's lawyers".
+ENTOURAGE_EN = frozenset(
+    word_list("office spokesman spokeswoman spokesperson team campaign lawyer lawyer press aide")
+)
