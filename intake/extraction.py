@@ -76,7 +76,7 @@ MAX_ENTITIES = 4
 GENERIC_CLAIMANTS = frozenset(
     lx.word_list(
         "forecasters scientists critics officials analysts experts observers residents sources people "
-        "witnesses diplomats commentators campaigners activists authorities police doctors "
+        "witnesses diplomats commentators campaigners activists authorities doctors "
         "researchers economists investors traders"
     )
 )
@@ -555,7 +555,7 @@ def _resolve_np(head: Any, context: _Context) -> _Attribution | None:
             name = whole
         name = _with_acronym(_np_tokens(head)[-1], name)
         return _named(name, role, head, context)
-    phrase = " ".join(t.text for t in _np_tokens(head) if t.dep_ not in ("det", "poss"))
+    phrase = _phrase(head)
     owner = next((c for c in head.children if c.dep_ == "poss" and c.pos_ != "PRON"), None)
     if owner is not None and head.lemma_.lower() in lx.REPORT_NOUNS_EN:
         # "the commission's preliminary allocation", "the statistics office's first estimate"
@@ -595,7 +595,19 @@ def _resolve_np(head: Any, context: _Context) -> _Attribution | None:
     return None
 
 
+def _phrase(head: Any) -> str:
+    """The noun phrase as written, without a leading article or possessive pronoun: "city's
+    election board", "education ministry"."""
+    tokens = _np_tokens(head)
+    while tokens and (tokens[0].dep_ == "det" or tokens[0].pos_ == "PRON"):
+        tokens.pop(0)
+    if not tokens:
+        return head.text
+    return head.doc[tokens[0].i : tokens[-1].i + 1].text
+
+
 def _resolve_pronoun(head: Any, context: _Context) -> _Attribution | None:
+
     lowered = head.lower_
     known = context.last_person if lowered in _PRONOUNS_PERSON else None
     if lowered in _PRONOUNS_GROUP:
@@ -673,7 +685,8 @@ def _named(name: str, role: str, head: Any, context: _Context) -> _Attribution:
 
     known = context.people.get(name.split()[-1].lower())
     if known and (len(name.split()) == 1 or name == known[0]):
-        name, role = known[0], role or known[1]
+        honorific = role.lower().rstrip(".") in ("mr", "mrs", "ms", "dr", "sir")
+        name, role = known[0], (known[1] if honorific and known[1] else role) or known[1]
         is_person = True
     eyewitness = bool(re.match(r",\s*\d{1,3}\s*,", head.doc[head.i + 1 :].text[:8]))
     if eyewitness:
@@ -841,10 +854,15 @@ def _claimant_in(
 def _institution_in(words: list[str], lex: _RuleLexicon, context: _Context) -> _Attribution | None:
     for i, word in enumerate(words):
         if _is_institution(word, lex) or (word.isupper() and len(word) >= 2):
-            phrase = " ".join(words[i : i + 4]) if not word.isupper() else word
-            phrase = " ".join(
-                w for w in phrase.split() if not any(w.lower().startswith(s) for s in lex.stems)
-            )
+            # "администрации области", "Міністерство охорони здоров'я", "ГУ МЧС по Самарской
+            # области": the institution word and the genitive words that follow it (up to 4).
+            kept = []
+            for w in words[i : i + 5]:
+                if any(w.lower().startswith(s) for s in lex.stems) or len(kept) == 5:
+                    break
+                kept.append(w)
+            phrase = " ".join(kept[:5] if kept[0].isupper() else kept[:4])
+
             context.last_group = (phrase, "")
             return _Attribution(phrase, "", True, "")
     return None
