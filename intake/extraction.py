@@ -89,9 +89,12 @@ _PRONOUNS_PERSON = frozenset(lx.word_list("he she он она він вона"))
 _PRONOUNS_GROUP = frozenset(lx.word_list("they it они оно вони воно"))
 _EXCHANGE_VERBS = frozenset(lx.word_list("inform tell brief assure"))
 _RELATIVE = frozenset(lx.word_list("which who that"))
-_DATELINE = re.compile(r"^[A-ZÀ-ÝА-ЯЁІЇЄҐ][A-ZÀ-ÝА-ЯЁІЇЄҐ .'’-]+,[^–—\n.]{0,40}(\s[–—-]\s|\.\s)")
+# "BRAGA, Portugal, 11 March – ", "WASHINGTON (AP) — ", "ЗАРІЧЧЯ, 12 листопада. "
+_DATELINE = re.compile(
+    r"^[A-ZÀ-ÝА-ЯЁІЇЄҐ][A-ZÀ-ÝА-ЯЁІЇЄҐ .'’-]+(,[^–—\n.]{0,40}|\s\([A-Za-z. ]{1,20}\))"
+    r"(\s[–—-]\s|\.\s)"
+)
 _QUOTES_OPEN = '"“«„'
-_QUOTES_CLOSE = '"”»“'
 
 
 @dataclass(frozen=True)
@@ -242,11 +245,11 @@ def _sentences(text: str, language: str) -> list[_Sentence]:
             out.append(
                 _Sentence(start, start + len(body), body, sent if language == "en" else None)
             )
-    _merge_quote_splits(out, text)
+    _merge_quote_splits(out)
     return out
 
 
-def _merge_quote_splits(sentences: list[_Sentence], text: str) -> None:
+def _merge_quote_splits(sentences: list[_Sentence]) -> None:
     """Mark sentences that open a quotation closed only in a later sentence ('"We are
     heartbroken.' before 'Whole streets ...," said Helena Sá'): they share its speaker."""
     for previous, s in zip([None, *sentences], sentences, strict=False):
@@ -295,6 +298,8 @@ class _Attribution:
     confirms_previous: bool = False  # "Ushakov confirmed the discussion"
     eyewitness: bool = False
     verb_at: int | None = None  # where the reporting verb is in the sentence (rules, no parse)
+    pronoun_span: tuple[int, int] | None = None  # the pronoun subject's offsets (rules, no parse)
+
     date_verbs: tuple[
         int, ...
     ] = ()  # other verbs whose date is the claim's ("the figures the ministry posted on 12 February")
@@ -567,14 +572,23 @@ def _resolve_np(head: Any, context: _Context) -> _Attribution | None:
             found.claimant = f"{found.claimant}'s {head.text}"
             return found
 
-    if head.lemma_.lower() in lx.REPORT_NOUNS_EN:  # "figures the ministry posted on 12 February"
-        for clause in (c for c in head.children if c.dep_ in ("relcl", "acl")):
+    if head.lemma_.lower() in lx.REPORT_NOUNS_EN:
+        clauses = [c for c in head.children if c.dep_ in ("relcl", "acl")]
+        for clause in clauses:  # "figures the ministry posted on 12 February"
             author = next((c for c in clause.children if c.dep_ == "nsubj"), None)
             if author is not None and author.pos_ != "PRON":
                 found = _resolve_np(author, context)
                 if found is not None:
                     found.date_verbs = (clause.i,)
                     return found
+        maker = next(  # "CBP data released Monday": the body, and the release's date
+            (c for c in head.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"), None
+        )
+        if maker is not None:
+            found = _resolve_np(maker, context)
+            if found is not None and found.named:
+                found.date_verbs = tuple(c.i for c in clauses)
+                return found
     organisation = _organisation_for(head.lemma_.lower(), context)
     if organisation:
         context.last_group = (organisation, "")
@@ -790,7 +804,15 @@ def _attribution_rules(sentence: str, language: str, context: _Context) -> _Attr
         last_before = _WORD.findall(before)[-1:] if before.strip() else []
         if last_before and last_before[0].lower() in lex.pronouns and context.last_person:
             name, role = context.last_person
-            return _Attribution(name, role, True, f"{m.group(0)} by {name}", from_pronoun=True)
+            pronoun_at = sentence.rfind(last_before[0], 0, m.start())
+            return _Attribution(
+                name,
+                role,
+                True,
+                f"{m.group(0)} by {name}",
+                from_pronoun=True,
+                pronoun_span=(pronoun_at, pronoun_at + len(last_before[0])),
+            )
         after = _clause_after(sentence, m.end())
         found = None
         for kind in ("person", "institution"):  # a person on either side beats an institution
@@ -987,7 +1009,8 @@ def _tied_dates(
 
         return [d for d in dates if abs(d.start - verb_at) < 30 or abs(d.end - verb_at) < 30]
     verb = attribution.verb
-    verbs = {verb.i} | {c.i for c in verb.children if c.dep_ in ("conj", "advcl")}
+    verbs = {verb.i} | {c.i for c in verb.children if c.dep_ in ("conj", "advcl", "parataxis")}
+
     if verb.dep_ in ("conj", "advcl"):
         verbs.add(verb.head.i)
     verbs |= set(attribution.date_verbs)
@@ -1048,25 +1071,6 @@ def _verb_position(sentence: str, language: str) -> int | None:
     for m in _WORD.finditer(sentence):
         if any(m.group(0).lower().startswith(stem) for stem in stems):
             return m.start()
-    return None
-
-
-def _token_at(sent: Any, char: int) -> Any:
-    for token in sent:
-        start = token.idx - sent.start_char
-        if start <= char < start + len(token.text):
-            return token
-    return None
-
-
-def _governing_verb(token: Any) -> int | None:
-    """The verb a date phrase modifies: up the tree to the first verb."""
-    for _ in range(20):
-        if token.pos_ in ("VERB", "AUX") and token.dep_ not in ("amod",):
-            return int(token.i)
-        if token.head.i == token.i:
-            return None
-        token = token.head
     return None
 
 
@@ -1263,12 +1267,19 @@ def _self_contained(s: _Sentence, attribution: _Attribution | None, dates: list[
         subject = attribution.subject
         start = subject.idx - s.span.start_char
         edits.append((start, start + len(subject.text), attribution.claimant))
+    elif attribution is not None and attribution.pronoun_span is not None:  # "Он добавил"
+        edits.append((*attribution.pronoun_span, attribution.claimant))
     for phrase in dates:
         if _ahead(s.text, phrase):
             continue
         relative = not re.search(r"\d{1,2}\s+\w+", phrase.text) or re.search(r"[-–]", phrase.text)
         if phrase.date is not None and not re.search(r"\b(19|20)\d\d\b", phrase.text) and relative:
-            label = f"{phrase.date.day} {phrase.date:%B %Y}"
+            # English month names in English text, the ISO date in any other language
+            label = (
+                f"{phrase.date.day} {phrase.date:%B %Y}"
+                if s.span is not None
+                else phrase.date.isoformat()
+            )
             edits.append((phrase.end, phrase.end, f" ({label})"))
 
     text = s.text

@@ -41,7 +41,7 @@ REPORTING_NOUNS_EN = frozenset(
 # Nouns for a body's output: "according to the commission's preliminary allocation" is the commission's.
 REPORT_NOUNS_EN = frozenset(
     word_list(
-        "allocation estimate estimates figure figures data statement release report count tally survey "
+        "allocation estimate estimates figure figures data datum statement release report count tally survey "
         "analysis projection projections results result forecast assessment calculation calculations "
         "records statistics"
     )
