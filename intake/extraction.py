@@ -589,7 +589,13 @@ def _resolve_np(head: Any, context: _Context) -> _Attribution | None:
             if found is not None and found.named:
                 found.date_verbs = tuple(c.i for c in clauses)
                 return found
-    organisation = _organisation_for(head.lemma_.lower(), context)
+    agent = _agent_of(head)  # "Figures published by the Office for National Statistics"
+    if agent is not None and head.lemma_.lower() in lx.DOCUMENT_NOUNS_EN | lx.REPORT_NOUNS_EN:
+        found = _resolve_np(agent, context)
+        if found is not None and found.named:
+            return found
+    possessed = any(c.dep_ == "poss" and c.pos_ == "PRON" for c in head.children)
+    organisation = "" if possessed else _organisation_for(head.lemma_.lower(), context)
     if organisation:
         context.last_group = (organisation, "")
         return _Attribution(organisation, "", True, f"said by {organisation} ({phrase})")
@@ -606,6 +612,15 @@ def _resolve_np(head: Any, context: _Context) -> _Attribution | None:
         return _Attribution(phrase, "", True, f"said by {phrase}")
     if head.pos_ in ("NOUN", "PROPN"):
         return _Attribution(phrase, "", False, f"attributed to unnamed: {phrase}")
+    return None
+
+
+def _agent_of(head: Any) -> Any:
+    for clause in head.children:
+        if clause.dep_ == "acl":
+            for by in clause.children:
+                if by.dep_ == "agent":
+                    return next((c for c in by.children if c.dep_ == "pobj"), None)
     return None
 
 

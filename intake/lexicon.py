@@ -119,6 +119,7 @@ ROLE_WORDS_EN = frozenset(
     prime deputy official officials leader prosecutor judge professor doctor dr mr mrs ms
     ceo economist analyst researcher scientist king queen prince premier chancellor lawmaker mp
     representative commissioner inspector officer captain colonel admiral marshal sheriff
+    constable superintendent detective sergeant lieutenant major brigadier spokesman
     """)
 )
 
