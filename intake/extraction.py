@@ -855,7 +855,11 @@ def _clause_before(sentence: str, end: int) -> str:
     return head[cuts[-1].end() :] if cuts else head
 
 
+_ADJECTIVE_END = re.compile(r"(ий|ій|ый|ой|ая|яя|ое|ее|ова|ева)$")
+
+
 def _is_capitalised(word: str) -> bool:
+
     return word[:1].isupper() and not word.isupper()
 
 
@@ -878,6 +882,8 @@ def _claimant_in(
         ):
             role_words = words[:i]
             start = next((k for k, w in enumerate(role_words) if w.lower() in lex.roles), None)
+            while start and _ADJECTIVE_END.search(role_words[start - 1].lower()):
+                start -= 1  # "Міський голова", "Главный врач": the adjective belongs to the role
             role = " ".join(role_words[start:]) if start is not None else ""
             return _named_rules(f"{a} {b}", role, context)
     for word in words:
