@@ -222,15 +222,50 @@ def _is_furniture(line: str) -> bool:
     return not re.search(r"[.!?…\"”»)]\s*$", stripped)
 
 
+def _paragraphs(text: str) -> list[tuple[int, str]]:
+    """(offset, text) of each paragraph: a line, or several when the text was hard-wrapped (pasted
+    from an e-mail or a PDF: a line that stops mid-sentence and a next line that goes on in lower
+    case, or a long line ending in a word or a comma that does not look like a headline)."""
+    lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", text)]
+    merged: list[tuple[int, str]] = []
+    for i, (start, line) in enumerate(lines):
+        if merged and _wraps(merged[-1][1], lines[i - 1], start, line, text):
+            first = merged[-1][0]
+            merged[-1] = (first, text[first : start + len(line)])
+        else:
+            merged.append((start, line))
+    return merged
+
+
+def _wraps(paragraph: str, previous: tuple[int, str], start: int, line: str, text: str) -> bool:
+    prev_start, prev_line = previous
+    if text[prev_start + len(prev_line) : start] != "\n" or not line.strip():
+        return False  # a blank line between them: a paragraph break
+    tail = prev_line.rstrip()
+    if not tail or re.search(r"[.!?…:\"”»)]$", tail) or _is_furniture_line(prev_line):
+        return False
+    if line.lstrip()[:1].islower():
+        return True
+    words = tail.split()
+    titled = sum(w[:1].isupper() for w in words) / max(1, len(words))
+    return len(tail) >= 60 and titled < 0.6 and len(paragraph) >= 60
+
+
+def _is_furniture_line(line: str) -> bool:
+    stripped = line.strip()
+    return bool(lx.BOILERPLATE_LINES.match(stripped) or CREDIT_LINES.match(stripped))
+
+
 def _sentences(text: str, language: str) -> list[_Sentence]:
     paragraphs = []
-    for m in re.finditer(r"[^\n]+", text):
-        if _is_furniture(m.group(0)):
+    for offset, paragraph in _paragraphs(text):
+        if _is_furniture(paragraph):
             continue
         # "BRAGA, Portugal, 11 March – At least ...": the dateline is not part of the sentence.
-        dateline = _DATELINE.match(m.group(0))
+        dateline = _DATELINE.match(paragraph)
         skip = dateline.end() if dateline else 0
-        paragraphs.append((m.start() + skip, m.group(0)[skip:]))
+        paragraphs.append((offset + skip, paragraph[skip:]))
+
     nlp = english() if language == "en" else rule_based(language)
     out: list[_Sentence] = []
     for (offset, _), doc in zip(paragraphs, nlp.pipe(p for _, p in paragraphs), strict=True):

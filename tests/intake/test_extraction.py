@@ -450,3 +450,19 @@ def test_russian_pronoun_is_replaced_in_the_text_and_dates_are_iso():
     ).candidates
     assert "в понедельник (2026-04-13)" in candidates[0].text
     assert candidates[1].text.startswith("Андрей Соколов добавил")
+
+
+def test_hard_wrapped_text_is_read_as_whole_sentences():
+    text = (
+        "Flood toll rises to 23\n\n"
+        "At least 23 people have died in floods that swept through northern\n"
+        "Portugal after two days of rain, Interior Minister Rui Valente said on\n"
+        "Tuesday.\n"
+        "He added that 7 people are still missing.\n"
+    )
+    candidates = extract(text, published_at=WEDNESDAY, language="en").candidates
+    assert len(candidates) == 2
+    first = candidates[0]
+    assert text[first.span[0] : first.span[1]] == first.sentence
+    assert first.sentence.startswith("At least 23") and first.sentence.endswith("Tuesday.")
+    assert (first.claimant, first.claimed_at) == ("Rui Valente", dt.date(2026, 3, 10))
