@@ -39,6 +39,8 @@ class Context:
 
 @dataclass
 class Attribution:
+    """Who made a sentence's claim, and the parts of the sentence that say so."""
+
     claimant: str
     role: str
     named: bool  # a proper name, not "forecasters"
@@ -51,10 +53,8 @@ class Attribution:
     eyewitness: bool = False
     verb_at: int | None = None  # where the reporting verb is in the sentence (rules, no parse)
     pronoun_span: tuple[int, int] | None = None  # the pronoun subject's offsets (rules, no parse)
-
-    date_verbs: tuple[
-        int, ...
-    ] = ()  # other verbs whose date is the claim's ("the figures the ministry posted on 12 February")
+    # Other verbs whose date is the claim's: "the figures the ministry posted on 12 February".
+    date_verbs: tuple[int, ...] = ()
 
 
 def _depth(token: Any) -> int:
