@@ -301,7 +301,8 @@ def intake_targets(intake: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"≥ {wanted:.2f}",
                 f"{_f(dev.get(key), 2)} development ({dev.get('articles', 0)} articles); "
                 f"{_f(hold.get(key), 2)} held out ({hold.get('articles', 0)} articles)",
-                _met(dev.get(key) is not None and dev[key] >= wanted),
+                f"{_met(_at_least(dev.get(key), wanted))} development, "
+                f"{_met(_at_least(hold.get(key), wanted))} held out",
             )
         )
     thousand = intake["thousand_words"]
@@ -315,6 +316,10 @@ def intake_targets(intake: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         )
     )
     return rows
+
+
+def _at_least(value: float | None, wanted: float) -> bool | None:
+    return None if value is None else value >= wanted
 
 
 def intake_section(intake: dict[str, Any]) -> str:

@@ -2,30 +2,39 @@
 """Claim extraction: an article's text in, its check-worthy claims out. Pure: no database, no
 Django settings, no network; the models it uses ship inside PyPI packages.
 
-One entry point, `extract()`. Everything else in this module is its machinery.
+One entry point, `extract()`. This module holds the sentence loop, dates, places, the score and
+the rules that need a sentence's neighbours; who made a claim is worked out in
+intake.nlp_attribution (English, on spaCy's parse) and intake.nlp_rules (Russian, Ukrainian: rules
+on words); date phrases in intake.nlp_dates; word lists in intake.lexicon.
 
 How it works, sentence by sentence:
 
 1. The text is cut into paragraphs at line breaks and each paragraph into sentences (spaCy's parser
    for English; spaCy's rule-based sentencizer for Russian, Ukrainian and anything else). Headlines
-   (a line without closing punctuation) and page furniture ("Agencies", "Post a Comment") are
-   dropped. Offsets are kept exact: `text[span[0]:span[1]] == sentence`.
+   (a line without closing punctuation), datelines ("BRAGA, Portugal, 11 March – ") and page
+   furniture ("Agencies", "Post a Comment", "Read more: ...") are left out. Offsets are exact:
+   `text[span[0]:span[1]] == sentence`.
 2. Attribution: a reporting verb ("said", "revealed", "accused", "put ... at") and its subject, or
    "according to X" / "per X". The subject is resolved to a name: "Foreign Minister Sergei Lavrov"
    gives the name "Sergei Lavrov" and the role "Foreign Minister"; a pronoun ("He claimed") the last
    named person; a surname alone the full name seen earlier; "the authority" the organisation named
-   earlier whose name contains the word. Two cross-sentence rules: "X confirmed the discussion"
-   attributes the previous sentence to X, and "Putin informed him that ..." right after X's account
-   continues X's account. Unattributed sentences fall back to the article's credit line
+   earlier whose name contains the word; "a spokesperson for X" X. Rules across sentences: "X
+   confirmed the discussion" attributes the previous sentence to X; "Putin informed him that ..."
+   right after X's account continues X's account; the opening sentence of a quotation is the
+   speaker's of its closing one. Unattributed sentences fall back to the article's credit line
    ("Agencies", "Reuters") when it has one.
-3. Dates: the date phrase tied to the reporting verb (the claim was made then), resolved against the
-   publication date; without one, the publication date. When the publication date is not given, the
-   latest complete date the text names is taken (see intake.nlp_dates).
-4. Places: spaCy's GPE / LOC / FAC entities, preferring one in the reported content after "in",
-   "at", "near", "over" and never the claimant itself.
-5. Check-worthiness: a sum of named signals (SIGNAL_WEIGHTS), clipped to 0..1. The weights were set
-   by hand and adjusted on the development articles only; each signal that fired is named in the
-   candidate's `reasons`.
+3. Dates (the claim's date is when it was MADE): the date phrase tied to the reporting verb in the
+   parse ("said on Tuesday", "in a statement on Tuesday", not "detained on Sunday" or "in Sunday's
+   election"), resolved against the publication date; "after the decision" / "the same news
+   conference" = the date of the event just named; the same speaker's next sentence keeps the date;
+   otherwise the publication date. When the publication date is not given, it is the latest
+   complete date (day, month, year) the text names, said so in the candidates' reasons (see
+   intake.nlp_dates).
+4. Places: spaCy's GPE / LOC / FAC entities, preferring one after "in", "at", "near", "over" in the
+   reported content and never the claimant itself; for ru/uk a capitalised word after "в/у/на".
+5. Check-worthiness: BASE plus the weights of the signals found (SIGNAL_WEIGHTS), clipped to 0..1.
+   The weights were set by hand and adjusted on the development articles only (no fitting, nothing
+   learnt from the held-out articles); each signal that fired is named in the candidate's `reasons`.
 """
 
 from __future__ import annotations
@@ -38,7 +47,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from intake import lexicon as lx
+from intake.nlp_attribution import Attribution, Context, attribution_en, register_en
 from intake.nlp_dates import DatePhrase, find_dates, publication_date_from_text
+from intake.nlp_rules import WORD, attribution_rules
 
 # A candidate at or above this check-worthiness is proposed to the desk (FACTCHECK_INTAKE_THRESHOLD
 # defaults to it); below it, the sentence is still returned, shown faintly.
@@ -73,25 +84,17 @@ SIGNAL_WEIGHTS = {
     "quote_colour": -0.20,  # a sentence that is a direct quote with no figure in it
 }
 MAX_ENTITIES = 4
-GENERIC_CLAIMANTS = frozenset(
-    lx.word_list(
-        "forecasters scientists critics officials analysts experts observers residents sources people "
-        "witnesses diplomats commentators campaigners activists authorities police doctors "
-        "researchers economists investors traders"
-    )
-)
 CREDIT_LINES = re.compile(
     r"^\s*\(?(agencies|reuters|afp|ap|associated press|dpa|tass|ria novosti|interfax|ukrinform|"
     r"efe|ansa|xinhua|bloomberg|агентства|агентство|агенції)\)?\s*$",
     re.I,
 )
-_PRONOUNS_PERSON = frozenset(lx.word_list("he she он она він вона"))
-_PRONOUNS_GROUP = frozenset(lx.word_list("they it они оно вони воно"))
-_EXCHANGE_VERBS = frozenset(lx.word_list("inform tell brief assure"))
-_RELATIVE = frozenset(lx.word_list("which who that"))
-_DATELINE = re.compile(r"^[A-ZÀ-ÝА-ЯЁІЇЄҐ][A-ZÀ-ÝА-ЯЁІЇЄҐ .'’-]+,[^–—\n.]{0,40}(\s[–—-]\s|\.\s)")
+# "BRAGA, Portugal, 11 March – ", "WASHINGTON (AP) — ", "ЗАРІЧЧЯ, 12 листопада. "
+_DATELINE = re.compile(
+    r"^[A-ZÀ-ÝА-ЯЁІЇЄҐ][A-ZÀ-ÝА-ЯЁІЇЄҐ .'’-]+(,[^–—\n.]{0,40}|\s\([A-Za-z. ]{1,20}\))"
+    r"(\s[–—-]\s|\.\s)"
+)
 _QUOTES_OPEN = '"“«„'
-_QUOTES_CLOSE = '"”»“'
 
 
 @dataclass(frozen=True)
@@ -184,15 +187,14 @@ def extract(
         if published_at is not None:
             date_note = f"published_at read off the text: {published_at.isoformat()}"
     sentences = _sentences(text, language)
-    context = _Context(credit=_credit_line(text))
-    analysed = [_analyse(s, language, published_at, context) for s in sentences]
+    context, memory = Context(credit=_credit_line(text)), _DateMemory()
+    analysed = [_analyse(s, language, published_at, context, memory) for s in sentences]
     drafts = [candidate for candidate, _ in analysed]
     _cross_sentence(drafts, [a for _, a in analysed], sentences)
     candidates = []
     for draft in drafts:
         uses_it = date_note and draft.claimed_at == published_at
         reasons = draft.reasons + ((date_note,) if uses_it else ())
-
         candidates.append(replace(draft, index=len(candidates), reasons=reasons))
     return Extraction(language, published_at, tuple(candidates), extractor_version())
 
@@ -220,15 +222,50 @@ def _is_furniture(line: str) -> bool:
     return not re.search(r"[.!?…\"”»)]\s*$", stripped)
 
 
+def _paragraphs(text: str) -> list[tuple[int, str]]:
+    """(offset, text) of each paragraph: a line, or several when the text was hard-wrapped (pasted
+    from an e-mail or a PDF: a line that stops mid-sentence and a next line that goes on in lower
+    case, or a long line ending in a word or a comma that does not look like a headline)."""
+    lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", text)]
+    merged: list[tuple[int, str]] = []
+    for i, (start, line) in enumerate(lines):
+        if merged and _wraps(merged[-1][1], lines[i - 1], start, line, text):
+            first = merged[-1][0]
+            merged[-1] = (first, text[first : start + len(line)])
+        else:
+            merged.append((start, line))
+    return merged
+
+
+def _wraps(paragraph: str, previous: tuple[int, str], start: int, line: str, text: str) -> bool:
+    prev_start, prev_line = previous
+    if text[prev_start + len(prev_line) : start] != "\n" or not line.strip():
+        return False  # a blank line between them: a paragraph break
+    tail = prev_line.rstrip()
+    if not tail or re.search(r"[.!?…:\"”»)]$", tail) or _is_furniture_line(prev_line):
+        return False
+    if line.lstrip()[:1].islower():
+        return True
+    words = tail.split()
+    titled = sum(w[:1].isupper() for w in words) / max(1, len(words))
+    return len(tail) >= 60 and titled < 0.6 and len(paragraph) >= 60
+
+
+def _is_furniture_line(line: str) -> bool:
+    stripped = line.strip()
+    return bool(lx.BOILERPLATE_LINES.match(stripped) or CREDIT_LINES.match(stripped))
+
+
 def _sentences(text: str, language: str) -> list[_Sentence]:
     paragraphs = []
-    for m in re.finditer(r"[^\n]+", text):
-        if _is_furniture(m.group(0)):
+    for offset, paragraph in _paragraphs(text):
+        if _is_furniture(paragraph):
             continue
         # "BRAGA, Portugal, 11 March – At least ...": the dateline is not part of the sentence.
-        dateline = _DATELINE.match(m.group(0))
+        dateline = _DATELINE.match(paragraph)
         skip = dateline.end() if dateline else 0
-        paragraphs.append((m.start() + skip, m.group(0)[skip:]))
+        paragraphs.append((offset + skip, paragraph[skip:]))
+
     nlp = english() if language == "en" else rule_based(language)
     out: list[_Sentence] = []
     for (offset, _), doc in zip(paragraphs, nlp.pipe(p for _, p in paragraphs), strict=True):
@@ -242,11 +279,11 @@ def _sentences(text: str, language: str) -> list[_Sentence]:
             out.append(
                 _Sentence(start, start + len(body), body, sent if language == "en" else None)
             )
-    _merge_quote_splits(out, text)
+    _merge_quote_splits(out)
     return out
 
 
-def _merge_quote_splits(sentences: list[_Sentence], text: str) -> None:
+def _merge_quote_splits(sentences: list[_Sentence]) -> None:
     """Mark sentences that open a quotation closed only in a later sentence ('"We are
     heartbroken.' before 'Whole streets ...," said Helena Sá'): they share its speaker."""
     for previous, s in zip([None, *sentences], sentences, strict=False):
@@ -268,44 +305,19 @@ def _credit_line(text: str) -> str:
 # --- one sentence -----------------------------------------------------------------------------
 
 
-@dataclass
-class _Context:
-    """What earlier sentences established: who is who, and who spoke last."""
-
-    credit: str = ""
-    people: dict[str, tuple[str, str]] = field(default_factory=dict)  # surname -> (name, role)
-    organisations: list[str] = field(default_factory=list)  # most recent last
-    last_person: tuple[str, str] | None = None
-    last_group: tuple[str, str] | None = None
-    dates: _DateMemory = field(default_factory=lambda: _DateMemory())
-
-
-@dataclass
-class _Attribution:
-    claimant: str
-    role: str
-    named: bool  # a proper name, not "forecasters"
-    how: str  # for the reasons: "said by Sergei Lavrov"
-    verb: Any = None  # the reporting verb token (English)
-    subject: Any = None  # the subject token (English), to rewrite a pronoun
-    from_pronoun: bool = False
-    exchange: bool = False  # "Putin informed him that ...": may continue someone else's account
-    confirms_previous: bool = False  # "Ushakov confirmed the discussion"
-    eyewitness: bool = False
-    verb_at: int | None = None  # where the reporting verb is in the sentence (rules, no parse)
-    date_verbs: tuple[
-        int, ...
-    ] = ()  # other verbs whose date is the claim's ("the figures the ministry posted on 12 February")
-
-
 def _analyse(
-    s: _Sentence, language: str, published_at: dt.date | None, context: _Context
-) -> tuple[Candidate, _Attribution | None]:
+    s: _Sentence,
+    language: str,
+    published_at: dt.date | None,
+    context: Context,
+    memory: _DateMemory,
+) -> tuple[Candidate, Attribution | None]:
+    """One sentence's candidate (before the rules that need its neighbours), and its attribution."""
     if language == "en":
-        attribution = _attribution_en(s.span, context)
-        _register_en(s.span, context)
+        attribution = attribution_en(s.span, context)
+        register_en(s.span, context)
     else:
-        attribution = _attribution_rules(s.text, language, context)
+        attribution = attribution_rules(s.text, language, context)
     dates = find_dates(s.text, language, published_at)
     claim_date, date_how = _claim_date(
         s,
@@ -313,7 +325,7 @@ def _analyse(
         attribution,
         language,
         published_at,
-        context.dates,
+        memory,
     )
 
     signals = _signals(s, language, attribution, dates)
@@ -350,502 +362,6 @@ def _has_quote(sentence: str) -> bool:
     return bool(re.search(r"[\"“«„][^\"”»“]{3,}[\"”»“]", sentence))
 
 
-# --- English attribution ------------------------------------------------------------------------
-
-
-def _depth(token: Any) -> int:
-    depth = 0
-    while token.head.i != token.i and depth < 50:
-        token = token.head
-        depth += 1
-    return depth
-
-
-def _is_reporting(token: Any) -> bool:
-    lemma = token.lemma_.lower()
-    if token.pos_ not in ("VERB", "AUX") or token.dep_ in ("amod", "acl", "auxpass"):
-        return False
-    if any(c.dep_ == "neg" for c in token.children):  # "did not say", "has not confirmed"
-        return False
-    if lemma == "put":
-        return any(c.dep_ == "prep" and c.lower_ == "at" for c in token.children)
-    if lemma not in lx.REPORTING_VERBS_EN:
-        return False
-    return not any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children)
-
-
-def _subject_of(verb: Any) -> Any:
-    for child in verb.children:
-        if child.dep_ in ("nsubj", "expl"):
-            return child
-    for child in verb.children:  # a misparse: "Marenia's governing Civic Union" as a clause
-        if child.dep_ == "csubj":
-            names = [
-                t for t in child.subtree if t.ent_type_ in ("ORG", "PERSON") and t.pos_ == "PROPN"
-            ]
-            if names:
-                return max(names, key=lambda t: t.i)
-    if verb.dep_ in ("conj", "advcl") and verb.head.pos_ in ("VERB", "AUX"):
-        # "declared ... and said ...", "claimed victory, saying ...": the first verb's subject
-        return _subject_of(verb.head)
-    return None
-
-
-_INVERTING_VERBS = frozenset(lx.word_list("say add tell write claim note explain warn insist"))
-
-
-def _inverted_subject(verb: Any) -> Any:
-    """'..., said Maria Fernandes, 71, whose ...': the parser may hang the name elsewhere; take
-    the proper noun right after a reporting verb that follows a comma or a closing quote."""
-    doc = verb.doc
-    if verb.lemma_.lower() not in _INVERTING_VERBS or verb.tag_ not in ("VBD", "VBZ", "VBP"):
-        return None
-    if not any(t.text in ',"”' for t in doc[max(0, verb.i - 2) : verb.i]):
-        return None
-    for token in doc[verb.i + 1 : min(len(doc), verb.i + 4)]:
-        if token.pos_ == "DET":
-            continue
-        if token.pos_ != "PROPN":
-            return None
-        while token.dep_ == "compound" and token.head.i > token.i:
-            token = token.head
-        return token
-    return None
-
-
-def _attribution_en(sent: Any, context: _Context) -> _Attribution | None:
-    """The sentence's attribution closest to the root of its parse: a reporting verb and its
-    subject, or "according to X" / "per X"."""
-    anchors: list[tuple[int, str, Any]] = []
-    for token in sent:
-        if _is_reporting(token):
-            anchors.append((_depth(token), "verb", token))
-        elif token.lower_ == "according":
-            to = next((c for c in token.children if c.lower_ == "to"), None)
-            if to is not None:
-                anchors.append((_depth(token), "according", to))
-        elif token.lower_ == "per" and token.dep_ == "prep":
-            anchors.append((_depth(token), "according", token))
-    unnamed = None
-    for _, kind, anchor in sorted(anchors, key=lambda a: a[0]):
-        found = _verb_attribution(anchor, context) if kind == "verb" else None
-        if kind == "according":
-            pobj = next((c for c in anchor.children if c.dep_ == "pobj"), None)
-            found = _resolve_np(pobj, context) if pobj is not None else None
-            if found is not None and found.named:
-                found.how = f"according to {found.claimant}"
-        if found is not None and found.named:
-            return found
-        unnamed = unnamed or found  # "critics say": only if nobody named is found
-    return unnamed
-
-
-def _verb_attribution(verb: Any, context: _Context) -> _Attribution | None:
-    subject = _subject_of(verb) or _inverted_subject(verb)
-    if subject is None:
-        return None
-    if subject.lower_ in _RELATIVE and verb.dep_ == "relcl":
-        subject = verb.head
-    found = _resolve_np(subject, context)
-    if found is None:
-        return None
-    found.verb, found.subject = verb, subject
-    if found.named:
-        found.how = f"{verb.text} by {found.claimant}"
-    objects = [c for c in verb.children if c.dep_ in ("dobj", "dative")]
-    clauses = [c for c in verb.children if c.dep_ in ("ccomp", "xcomp")]
-    if verb.lemma_ in _EXCHANGE_VERBS and any(o.pos_ == "PRON" for o in objects):
-        found.exchange = True
-    if (
-        not clauses
-        and objects
-        and objects[0].lemma_.lower() in lx.ANAPHORIC_OBJECTS_EN
-        and verb.lemma_ in ("confirm", "report", "announce", "describe", "detail")
-    ):
-        found.confirms_previous = True
-    return found
-
-
-def _np_tokens(head: Any) -> list[Any]:
-    """The noun phrase headed by `head`, without relative clauses and what follows a comma."""
-    cut = {"relcl", "acl", "advcl", "appos", "prep", "punct", "cc", "conj"}
-    tokens = [head]
-    for child in head.lefts:
-        if child.dep_ not in cut:
-            tokens.extend(child.subtree)
-    if head.pos_ == "PROPN":  # "the National Emergency and Civil Protection Authority"
-        for child in head.rights:
-            if child.dep_ == "cc" and child.lower_ == "and":
-                tokens.append(child)
-            elif child.dep_ == "conj" and child.pos_ == "PROPN" and tokens[-1].lower_ == "and":
-                tokens.extend(t for t in _np_tokens(child))
-            else:
-                break
-    return sorted(tokens, key=lambda t: t.i)
-
-
-def _split_role(tokens: list[Any]) -> tuple[str, str]:
-    """('Foreign Minister Sergei Lavrov') -> ('Sergei Lavrov', 'Foreign Minister'): the name is the
-    run of proper nouns at the end that are not role words."""
-    words = [
-        t
-        for t in tokens
-        if t.dep_ not in ("det", "case") and t.lower_ not in ("'s", "’s", "(", ")")
-    ]
-    name_start = len(words)
-    while name_start > 0:
-        t = words[name_start - 1]
-        inner_and = t.lower_ == "and" and name_start < len(words) and name_start > 1
-        if (t.pos_ != "PROPN" or t.lower_ in lx.ROLE_WORDS_EN) and not inner_and:
-            break
-        name_start -= 1
-    if name_start < len(words) and words[name_start].lower_ == "and":
-        name_start += 1
-    role = " ".join(t.text for t in words[:name_start] if t.dep_ != "poss" or t.pos_ != "PRON")
-    if name_start == len(words):
-        return "", role
-    doc = words[0].doc
-    first, last = words[name_start].i, words[-1].i
-    name = doc[first : last + 1].text
-    if "(" in name and last + 1 < len(doc) and doc[last + 1].text == ")":
-        name += ")"
-    elif name.startswith("(") and name.count("(") > name.count(")"):
-        name = name[1:]
-    return name, role
-
-
-def _entity_name(head: Any) -> str:
-    """The whole name of the organisation or place `head` belongs to ("Chamber" in "The Chamber
-    of Commerce and Industry"), without a leading "the"."""
-    if head.ent_type_ not in ("ORG", "GPE", "NORP", "FAC", "LOC"):
-        return ""
-    for ent in head.doc.ents:
-        if ent.start <= head.i < ent.end:
-            text = re.sub(r"^(the|The)\s+", "", ent.text)
-            return re.sub(r"['’]s$", "", text)
-    return ""
-
-
-def _resolve_np(head: Any, context: _Context) -> _Attribution | None:
-    if head.pos_ == "PRON":
-        return _resolve_pronoun(head, context)
-    person = _person_in(head)
-    if (
-        person is not None
-    ):  # "Its commander, Colonel Paulo Meireles", "the chairwoman of ..., Irina Vasko"
-        name, role = _split_role(_np_tokens(person))
-        outer = " ".join(
-            t.text
-            for t in head.subtree
-            if t.i < person.i and t.dep_ not in ("det", "poss", "punct")
-        )
-        outer = re.sub(r"\s+,?\s*$", "", outer)
-        role = ", ".join(r for r in (outer, role) if r)
-        if name:
-            return _named(name, role, person, context)
-    name, role = _split_role(_np_tokens(head))
-    if name:
-        whole = _entity_name(head)
-        if whole and len(whole) > len(name) and name in whole:
-            name = whole
-        name = _with_acronym(_np_tokens(head)[-1], name)
-        return _named(name, role, head, context)
-    phrase = " ".join(t.text for t in _np_tokens(head) if t.dep_ not in ("det", "poss"))
-    owner = next((c for c in head.children if c.dep_ == "poss" and c.pos_ != "PRON"), None)
-    if owner is not None and head.lemma_.lower() in lx.REPORT_NOUNS_EN:
-        # "the commission's preliminary allocation", "the statistics office's first estimate"
-        return _resolve_np(owner, context)
-    if head.lemma_.lower() in lx.REPORT_NOUNS_EN:  # "figures the ministry posted on 12 February"
-        for clause in (c for c in head.children if c.dep_ in ("relcl", "acl")):
-            author = next((c for c in clause.children if c.dep_ == "nsubj"), None)
-            if author is not None and author.pos_ != "PRON":
-                found = _resolve_np(author, context)
-                if found is not None:
-                    found.date_verbs = (clause.i,)
-                    return found
-    organisation = _organisation_for(head.lemma_.lower(), context)
-    if organisation:
-        context.last_group = (organisation, "")
-        return _Attribution(organisation, "", True, f"said by {organisation} ({phrase})")
-    known = context.people.get(head.lower_)
-    if known and head.text[:1].isupper():  # a surname the tagger did not take for a name
-        context.last_person = known
-        return _Attribution(known[0], known[1], True, "")
-    source = _source_of_group(head, context)  # "Observers from the OSCE's Office for ..."
-    if source is not None:
-        return source
-    if head.lemma_.lower() in lx.ORGANISATION_WORDS and head.lower_ not in GENERIC_CLAIMANTS:
-        # "the labour ministry", "police in Drava": an institution, named by what it is
-        context.last_group = (phrase, "")
-        return _Attribution(phrase, "", True, f"said by {phrase}")
-    if head.pos_ in ("NOUN", "PROPN"):
-        return _Attribution(phrase, "", False, f"attributed to unnamed: {phrase}")
-    return None
-
-
-def _resolve_pronoun(head: Any, context: _Context) -> _Attribution | None:
-    lowered = head.lower_
-    known = context.last_person if lowered in _PRONOUNS_PERSON else None
-    if lowered in _PRONOUNS_GROUP:
-        known = context.last_group or context.last_person
-    if known is None:
-        return None
-    return _Attribution(known[0], known[1], True, "", from_pronoun=True)
-
-
-def _person_in(head: Any) -> Any:
-    """A named person standing in apposition to a common-noun subject."""
-    if head.pos_ == "PROPN":
-        return None
-    for token in head.subtree:
-        if token.dep_ == "appos" and token.pos_ == "PROPN" and token.i > head.i:
-            return token
-    return None
-
-
-def _source_of_group(head: Any, context: _Context) -> _Attribution | None:
-    for prep in head.children:
-        if prep.dep_ == "prep" and prep.lower_ in ("from", "of", "at"):
-            pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
-            if pobj is not None and pobj.pos_ == "PROPN":
-                found = _resolve_np(pobj, context)
-                if found is not None and found.named:
-                    return found
-            owner = (
-                next((c for c in pobj.children if c.dep_ == "poss"), None)
-                if pobj is not None
-                else None
-            )
-            if pobj is not None and owner is not None:
-                return _resolve_np(pobj, context)
-    return None
-
-
-def _with_acronym(head: Any, name: str) -> str:
-    """'the National Republican Guard (GNR)': keep the acronym in brackets after the name."""
-    doc = head.doc
-    nxt = head.i + 1
-    bracketed = nxt + 2 < len(doc) and doc[nxt].text == "(" and doc[nxt + 2].text == ")"
-    if bracketed and doc[nxt + 1].text.isupper() and doc[nxt + 1].text not in name:
-        return f"{name} ({doc[nxt + 1].text})"
-    return name
-
-
-def _named(name: str, role: str, head: Any, context: _Context) -> _Attribution:
-    words = name.split()
-    looks_personal = 2 <= len(words) <= 4 and not any(
-        w.lower().strip("()") in lx.ORGANISATION_WORDS or w.isupper() for w in words
-    )
-    organisation = head.ent_type_ in ("GPE", "NORP", "FAC", "LOC") or (
-        head.ent_type_ == "ORG" and not looks_personal
-    )
-    is_person = head.ent_type_ == "PERSON" or (looks_personal and not organisation)
-
-    known = context.people.get(name.split()[-1].lower())
-    if known and (len(name.split()) == 1 or name == known[0]):
-        name, role = known[0], role or known[1]
-        is_person = True
-    eyewitness = bool(re.match(r",\s*\d{1,3}\s*,", head.doc[head.i + 1 :].text[:8]))
-    if is_person:
-        context.last_person = (name, role)
-        if len(name.split()) >= 2:
-            context.people[name.split()[-1].lower()] = (name, role)
-    else:
-        context.last_group = (name, role)
-        context.organisations.append(name)
-    return _Attribution(name, role, True, "", eyewitness=eyewitness)
-
-
-def _organisation_for(noun: str, context: _Context) -> str:
-    if len(noun) < 4:
-        return ""
-    for organisation in reversed(context.organisations):
-        if re.search(rf"\b{re.escape(noun)}\b", organisation, re.I):
-            return organisation
-    return ""
-
-
-def _register_en(sent: Any, context: _Context) -> None:
-    """Remember the people and organisations a sentence names, for later pronouns and surnames;
-    a person who is a sentence's subject becomes the one "he" or "she" refers to next."""
-    for ent in sent.ents:
-        if ent.label_ == "PERSON" and len(ent) >= 2:
-            name, role = _split_role(_np_tokens(ent.root))
-            if len(name.split()) >= 2:
-                key = name.split()[-1].lower()
-                context.people.setdefault(key, (name, role))
-                if ent.root.dep_ in ("nsubj", "nsubjpass") and ent.root.head.i == sent.root.i:
-                    context.last_person = context.people[key]
-        elif ent.label_ == "ORG":
-            name = re.sub(r"^(the|The)\s+", "", ent.text)
-            context.organisations.append(_with_acronym(ent[-1], name))
-
-
-# --- Russian, Ukrainian and other languages: rules on words ------------------------------------
-
-_WORD = re.compile(r"[\w'’-]+", re.U)
-_CLAUSE_BREAK = re.compile(r"[,.;:!?«»\"“”()—–]")
-
-
-@dataclass(frozen=True)
-class _RuleLexicon:
-    stems: tuple[str, ...]
-    roles: frozenset[str]
-    institutions: tuple[str, ...]
-    pronouns: frozenset[str]
-    according: re.Pattern[str]
-    his_words: re.Pattern[str]
-
-
-def _rule_lexicon(language: str) -> _RuleLexicon:
-    if language == "uk":
-        return _RuleLexicon(
-            lx.REPORTING_STEMS_UK,
-            lx.ROLE_WORDS_UK,
-            lx.INSTITUTION_STEMS_UK,
-            frozenset(("він", "вона", "вони")),
-            lx.ACCORDING_UK,
-            lx.HIS_WORDS_UK,
-        )
-    return _RuleLexicon(
-        lx.REPORTING_STEMS_RU,
-        lx.ROLE_WORDS_RU,
-        lx.INSTITUTION_STEMS_RU,
-        frozenset(("он", "она", "они")),
-        lx.ACCORDING_RU,
-        lx.HIS_WORDS_RU,
-    )
-
-
-def _attribution_rules(sentence: str, language: str, context: _Context) -> _Attribution | None:
-    """Attribution without a parser (Russian, Ukrainian): a reporting verb found by its stem, and
-    the claimant in the same clause, after the verb ("сообщил в понедельник губернатор ... Андрей
-    Соколов") or before it ("Соколов отметил"); "по его словам" = the last person named."""
-    if language not in ("ru", "uk"):
-        return None
-    lex = _rule_lexicon(language)
-    if lex.his_words.search(sentence) and context.last_person:
-        name, role = context.last_person
-        return _Attribution(name, role, True, f"according to {name}", from_pronoun=True)
-    match = lex.according.search(sentence)
-    if match:
-        clause = _clause_after(sentence, match.end())
-        found = _claimant_in(clause, lex, context, kind="person") or _claimant_in(
-            clause, lex, context, kind="institution"
-        )
-        if found is not None:
-            found.how = f"according to {found.claimant}"
-            return found
-    for m in _WORD.finditer(sentence):
-        lowered = m.group(0).lower()
-        if not any(lowered.startswith(stem) for stem in lex.stems):
-            continue
-        before = _clause_before(sentence, m.start())
-        last_before = _WORD.findall(before)[-1:] if before.strip() else []
-        if last_before and last_before[0].lower() in lex.pronouns and context.last_person:
-            name, role = context.last_person
-            return _Attribution(name, role, True, f"{m.group(0)} by {name}", from_pronoun=True)
-        after = _clause_after(sentence, m.end())
-        found = None
-        for kind in ("person", "institution"):  # a person on either side beats an institution
-            found = _claimant_in(after, lex, context, kind=kind) or _claimant_in(
-                before, lex, context, kind=kind
-            )
-            if found is not None:
-                break
-        if found is not None:
-            found.how = f"{m.group(0)} by {found.claimant}"
-            found.verb_at = m.start()
-            return found
-    return None
-
-
-def _clause_after(sentence: str, start: int) -> str:
-    rest = sentence[start:]
-    cut = _CLAUSE_BREAK.search(rest)
-    return rest[: cut.start()] if cut else rest
-
-
-def _clause_before(sentence: str, end: int) -> str:
-    head = sentence[:end]
-    cuts = list(_CLAUSE_BREAK.finditer(head))
-    return head[cuts[-1].end() :] if cuts else head
-
-
-def _is_capitalised(word: str) -> bool:
-    return word[:1].isupper() and not word.isupper()
-
-
-def _claimant_in(
-    clause: str, lex: _RuleLexicon, context: _Context, *, kind: str
-) -> _Attribution | None:
-    """kind "person": two capitalised words ("Андрей Соколов") or a surname seen before; kind
-    "institution": "Міністерство охорони здоров'я", "администрации области", "МЧС"."""
-    words = _WORD.findall(clause)
-    if kind == "institution":
-        return _institution_in(words, lex, context)
-    for i in range(len(words) - 1):
-        a, b = words[i], words[i + 1]
-        if (
-            _is_capitalised(a)
-            and _is_capitalised(b)
-            and a.lower() not in lex.roles
-            and not _is_institution(a, lex)
-            and a.lower() not in lex.pronouns
-        ):
-            role_words = words[:i]
-            start = next((k for k, w in enumerate(role_words) if w.lower() in lex.roles), None)
-            role = " ".join(role_words[start:]) if start is not None else ""
-            return _named_rules(f"{a} {b}", role, context)
-    for word in words:
-        known = _known_person(word, context)
-        if known is not None:
-            context.last_person = known
-            return _Attribution(known[0], known[1], True, "")
-    return None
-
-
-def _institution_in(words: list[str], lex: _RuleLexicon, context: _Context) -> _Attribution | None:
-    for i, word in enumerate(words):
-        if _is_institution(word, lex) or (word.isupper() and len(word) >= 2):
-            phrase = " ".join(words[i : i + 4]) if not word.isupper() else word
-            phrase = " ".join(
-                w for w in phrase.split() if not any(w.lower().startswith(s) for s in lex.stems)
-            )
-            context.last_group = (phrase, "")
-            return _Attribution(phrase, "", True, "")
-    return None
-
-
-def _is_institution(word: str, lex: _RuleLexicon) -> bool:
-    lowered = word.lower()
-    return any(lowered.startswith(stem) for stem in lex.institutions)
-
-
-def _stem_key(word: str) -> str:
-    return word.lower()[: max(4, len(word) - 2)]
-
-
-def _known_person(word: str, context: _Context) -> tuple[str, str] | None:
-    if not _is_capitalised(word) or len(word) < 4:
-        return None
-    key = _stem_key(word)
-    for surname, person in context.people.items():
-        if surname.startswith(key) or key.startswith(surname):
-            return person
-    return None
-
-
-def _named_rules(name: str, role: str, context: _Context) -> _Attribution:
-    known = _known_person(name.split()[-1], context)
-    if known is not None:
-        name, role = known[0], role or known[1]
-    else:
-        context.people[_stem_key(name.split()[-1])] = (name, role)
-    context.last_person = (name, role)
-    return _Attribution(name, role, True, "")
-
-
 # --- dates, places, signals, the self-contained text -------------------------------------------
 
 
@@ -880,7 +396,7 @@ class _DateMemory:
 def _claim_date(
     s: _Sentence,
     dates: list[DatePhrase],
-    attribution: _Attribution | None,
+    attribution: Attribution | None,
     language: str,
     published_at: dt.date | None,
     memory: _DateMemory,
@@ -918,7 +434,7 @@ def _claim_date(
 
 
 def _tied_dates(
-    s: _Sentence, dates: list[DatePhrase], attribution: _Attribution, language: str
+    s: _Sentence, dates: list[DatePhrase], attribution: Attribution, language: str
 ) -> list[DatePhrase]:
     if not dates:
         return []
@@ -936,7 +452,8 @@ def _tied_dates(
 
         return [d for d in dates if abs(d.start - verb_at) < 30 or abs(d.end - verb_at) < 30]
     verb = attribution.verb
-    verbs = {verb.i} | {c.i for c in verb.children if c.dep_ in ("conj", "advcl")}
+    verbs = {verb.i} | {c.i for c in verb.children if c.dep_ in ("conj", "advcl", "parataxis")}
+
     if verb.dep_ in ("conj", "advcl"):
         verbs.add(verb.head.i)
     verbs |= set(attribution.date_verbs)
@@ -984,35 +501,19 @@ def _attached(token: Any, verbs: set[int]) -> bool:
             if ordinary and node.dep_ != "compound" and parent.ent_type_ not in ("DATE", "TIME"):
                 return False
         elif parent.pos_ in ("VERB", "AUX") and parent.i not in verbs:
-            return False
+            # "in an interview published on Thursday": the event noun's own participle, else no
+            participle = parent.dep_ == "acl" and parent.head.lemma_.lower() in _EVENT_NOUNS
+            if not participle:
+                return False
         node = parent
     return False
 
 
 def _verb_position(sentence: str, language: str) -> int | None:
     stems = lx.REPORTING_STEMS_UK if language == "uk" else lx.REPORTING_STEMS_RU
-    for m in _WORD.finditer(sentence):
+    for m in WORD.finditer(sentence):
         if any(m.group(0).lower().startswith(stem) for stem in stems):
             return m.start()
-    return None
-
-
-def _token_at(sent: Any, char: int) -> Any:
-    for token in sent:
-        start = token.idx - sent.start_char
-        if start <= char < start + len(token.text):
-            return token
-    return None
-
-
-def _governing_verb(token: Any) -> int | None:
-    """The verb a date phrase modifies: up the tree to the first verb."""
-    for _ in range(20):
-        if token.pos_ in ("VERB", "AUX") and token.dep_ not in ("amod",):
-            return int(token.i)
-        if token.head.i == token.i:
-            return None
-        token = token.head
     return None
 
 
@@ -1022,7 +523,7 @@ def _ahead(sentence: str, phrase: DatePhrase) -> bool:
     return bool(re.search(r"\b(until|from|by|next|till|до|з|від)\s+(at least\s+)?$", before, re.I))
 
 
-def _place(s: _Sentence, language: str, attribution: _Attribution | None) -> str:
+def _place(s: _Sentence, language: str, attribution: Attribution | None) -> str:
     claimant = attribution.claimant.lower() if attribution else ""
     if language == "en":
         best, best_score = "", -10
@@ -1052,7 +553,7 @@ def _place(s: _Sentence, language: str, attribution: _Attribution | None) -> str
 
 
 def _signals(
-    s: _Sentence, language: str, attribution: _Attribution | None, dates: list[DatePhrase]
+    s: _Sentence, language: str, attribution: Attribution | None, dates: list[DatePhrase]
 ) -> list[tuple[str, float]]:
     w = SIGNAL_WEIGHTS
     lowered = s.text.lower()
@@ -1101,7 +602,7 @@ def _entities(s: _Sentence, language: str) -> set[str]:
     if language == "en":
         kinds = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "LAW")
         return {e.text for e in s.span.ents if e.label_ in kinds}
-    words = list(_WORD.finditer(s.text))
+    words = list(WORD.finditer(s.text))
     return {m.group(0) for m in words[1:] if m.group(0)[:1].isupper()}
 
 
@@ -1111,7 +612,7 @@ def _past_event(sent: Any) -> bool:
 
 
 def _negative_signals(
-    s: _Sentence, language: str, attribution: _Attribution | None, lowered: str
+    s: _Sentence, language: str, attribution: Attribution | None, lowered: str
 ) -> list[tuple[str, float]]:
     w = SIGNAL_WEIGHTS
     out: list[tuple[str, float]] = []
@@ -1153,7 +654,7 @@ def _negative_signals(
         found = next((a for a in analysis_words if a in lowered), None)
         if found:
             out.append((f"analysis: {found}", w["analysis"]))
-        words = len(_WORD.findall(s.text))
+        words = len(WORD.findall(s.text))
     if s.text.rstrip(' "”»').endswith("?"):
         out.append(("question", w["question"]))
     if words < 6:
@@ -1169,7 +670,7 @@ def _is_hedge(token: Any) -> bool:
     return token.lower_ in lx.HEDGES_EN
 
 
-def _inside_report(token: Any, attribution: _Attribution | None) -> bool:
+def _inside_report(token: Any, attribution: Attribution | None) -> bool:
     """Is `token` inside the clause a reporting verb introduces ("said the government would
     release ...": sequence of tenses, not a hedge)?"""
     if attribution is None or attribution.verb is None:
@@ -1186,24 +687,22 @@ def _inside_report(token: Any, attribution: _Attribution | None) -> bool:
     return False
 
 
-def _analysis_verb(sent: Any, attribution: _Attribution | None) -> str:
+def _analysis_verb(sent: Any, attribution: Attribution | None) -> str:
     """The article's own interpretation: an analysis verb as the main verb ("The timing
     underscores ...", "The meeting signalled ..."), not a speaker's."""
     root = sent.root
     candidates = [root] + [c for c in root.children if c.dep_ == "conj" and c.pos_ == "VERB"]
     for verb in candidates:
-        if verb.lemma_.lower() in lx.ANALYSIS_VERBS_EN:
-            if (
-                attribution is not None
-                and attribution.verb is not None
-                and attribution.verb.i == verb.i
-            ):
-                continue
+        spoken = attribution is not None and attribution.verb is not None
+        if verb.lemma_.lower() in lx.ANALYSIS_VERBS_EN and not (
+            spoken and attribution.verb.i == verb.i
+        ):
             return verb.text
+
     return ""
 
 
-def _self_contained(s: _Sentence, attribution: _Attribution | None, dates: list[DatePhrase]) -> str:
+def _self_contained(s: _Sentence, attribution: Attribution | None, dates: list[DatePhrase]) -> str:
     """The sentence with a pronoun subject replaced by the claimant's name and relative dates
     ("on Monday", "yesterday") followed by the day they mean. Nothing else is rewritten."""
     edits: list[tuple[int, int, str]] = []
@@ -1211,12 +710,19 @@ def _self_contained(s: _Sentence, attribution: _Attribution | None, dates: list[
         subject = attribution.subject
         start = subject.idx - s.span.start_char
         edits.append((start, start + len(subject.text), attribution.claimant))
+    elif attribution is not None and attribution.pronoun_span is not None:  # "Он добавил"
+        edits.append((*attribution.pronoun_span, attribution.claimant))
     for phrase in dates:
         if _ahead(s.text, phrase):
             continue
         relative = not re.search(r"\d{1,2}\s+\w+", phrase.text) or re.search(r"[-–]", phrase.text)
         if phrase.date is not None and not re.search(r"\b(19|20)\d\d\b", phrase.text) and relative:
-            label = f"{phrase.date.day} {phrase.date:%B %Y}"
+            # English month names in English text, the ISO date in any other language
+            label = (
+                f"{phrase.date.day} {phrase.date:%B %Y}"
+                if s.span is not None
+                else phrase.date.isoformat()
+            )
             edits.append((phrase.end, phrase.end, f" ({label})"))
 
     text = s.text
@@ -1229,7 +735,7 @@ def _self_contained(s: _Sentence, attribution: _Attribution | None, dates: list[
 
 
 def _cross_sentence(
-    drafts: list[Candidate], attributions: list[_Attribution | None], sentences: list[_Sentence]
+    drafts: list[Candidate], attributions: list[Attribution | None], sentences: list[_Sentence]
 ) -> None:
     """Rules that need a neighbour: a sentence attributed by the next one ("... Ushakov confirmed
     the discussion."), an exchange reported inside someone's account ("Putin informed him that

@@ -41,7 +41,7 @@ REPORTING_NOUNS_EN = frozenset(
 # Nouns for a body's output: "according to the commission's preliminary allocation" is the commission's.
 REPORT_NOUNS_EN = frozenset(
     word_list(
-        "allocation estimate estimates figure figures data statement release report count tally survey "
+        "allocation estimate estimates figure figures data datum statement release report count tally survey "
         "analysis projection projections results result forecast assessment calculation calculations "
         "records statistics"
     )
@@ -119,6 +119,7 @@ ROLE_WORDS_EN = frozenset(
     prime deputy official officials leader prosecutor judge professor doctor dr mr mrs ms
     ceo economist analyst researcher scientist king queen prince premier chancellor lawmaker mp
     representative commissioner inspector officer captain colonel admiral marshal sheriff
+    constable superintendent detective sergeant lieutenant major brigadier spokesman
     """)
 )
 
@@ -167,6 +168,7 @@ ROLE_WORDS_RU = frozenset(
     президент министр глава помощник советник пресс-секретарь представитель спикер губернатор мэр
     председатель директор генерал командующий посол замминистра премьер-министр официальный
     начальник депутат руководитель заместитель пенсионерка пенсионер жительница житель
+    владелец владелица собственник основатель эксперт аналитик врач прокурор следователь
     """)
 )
 ROLE_WORDS_UK = frozenset(
@@ -174,6 +176,7 @@ ROLE_WORDS_UK = frozenset(
     президент міністр голова помічник радник прессекретар речник речниця представник спікер
     губернатор мер директор генерал командувач посол прем'єр-міністр очільник начальник депутат
     керівник заступник медсестра пенсіонерка пенсіонер мешканка мешканець
+    власник власниця засновник експерт аналітик лікар прокурор слідчий
     """)
 )
 # Words that open an institution's name or description ("Міністерство охорони здоров'я",
@@ -205,4 +208,14 @@ ORGANISATION_WORDS = frozenset(
 # Universal and exact quantities make a statement checkable ("neutralised every single one").
 QUANTIFIERS_EN = (
     r"\b(not (one|a single)|none of|every single|each of the|all \d+|no (one|single))\b"
+)
+# Subjects of "show" that make it a source, not the article's analysis ("court records show").
+DOCUMENT_NOUNS_EN = frozenset(
+    word_list(
+        "record document documents filing filings data figure statistic photograph footage video image"
+    )
+)
+# Who speaks for a named person or body: "Macron's office", "the company's lawyers".
+ENTOURAGE_EN = frozenset(
+    word_list("office spokesman spokeswoman spokesperson team campaign lawyer lawyer press aide")
 )

@@ -412,3 +412,57 @@ def test_ukrainian_according_to_his_words_and_hedges():
     assert candidates[1].claimant == "Олег Мельник"
     assert candidates[2].check_worthiness < DEFAULT_THRESHOLD
     assert "hedge: можливо" in candidates[2].reasons
+
+
+def test_a_spokesperson_speaks_for_the_body_named():
+    candidate = only(
+        "A spokesperson for the Guardia Civil said two people had been arrested.", language="en"
+    )
+    assert (candidate.claimant, candidate.claimant_role) == ("Guardia Civil", "spokesperson")
+
+
+def test_the_role_before_an_apposed_name_is_kept_whole():
+    candidate = only(
+        "Andalusia's environment chief, Maria Ruiz, said 600 firefighters were at work.",
+        language="en",
+    )
+    assert (candidate.claimant, candidate.claimant_role) == (
+        "Maria Ruiz",
+        "Andalusia's environment chief",
+    )
+
+
+def test_an_agency_dateline_is_cut_off():
+    candidate = only(
+        "WASHINGTON (AP) — The Pentagon said it had sent 1,200 troops to the border.",
+        language="en",
+    )
+    assert candidate.sentence.startswith("The Pentagon said")
+    assert candidate.claimant == "Pentagon"
+
+
+def test_russian_pronoun_is_replaced_in_the_text_and_dates_are_iso():
+    candidates = extract(
+        "Более 1800 жителей эвакуированы, сообщил в понедельник губернатор области Андрей Соколов. "
+        "Он добавил, что спасатели вывезли на лодках 340 человек.",
+        published_at=dt.date(2026, 4, 14),
+        language="ru",
+    ).candidates
+    assert "в понедельник (2026-04-13)" in candidates[0].text
+    assert candidates[1].text.startswith("Андрей Соколов добавил")
+
+
+def test_hard_wrapped_text_is_read_as_whole_sentences():
+    text = (
+        "Flood toll rises to 23\n\n"
+        "At least 23 people have died in floods that swept through northern\n"
+        "Portugal after two days of rain, Interior Minister Rui Valente said on\n"
+        "Tuesday.\n"
+        "He added that 7 people are still missing.\n"
+    )
+    candidates = extract(text, published_at=WEDNESDAY, language="en").candidates
+    assert len(candidates) == 2
+    first = candidates[0]
+    assert text[first.span[0] : first.span[1]] == first.sentence
+    assert first.sentence.startswith("At least 23") and first.sentence.endswith("Tuesday.")
+    assert (first.claimant, first.claimed_at) == ("Rui Valente", dt.date(2026, 3, 10))

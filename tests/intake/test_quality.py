@@ -94,3 +94,17 @@ def test_seed_article_proposes_none_of_its_rejected_sentences(seed):
     proposed = [c for c in extraction.candidates if c.check_worthiness >= DEFAULT_THRESHOLD]
     for label in article.rejected:
         assert not any(terms_match(label["terms"], c.sentence) for c in proposed), label["id"]
+
+
+def test_held_out_articles_reach_the_floors_measured_once(holdout_report):
+    """The held-out articles (tests/intake/data/holdout/) were written by another hand while the
+    extractor was built and were run once, when it was final (2 English articles, 18 expected
+    claims): recall 0.889, precision 0.964, claimant 1.00, date 0.812. Floors at those figures
+    rounded down, against regressions; recall and date are below the issue's targets there, and
+    the floors say so rather than hide it."""
+    english = _summary(holdout_report, "en")
+    assert english["articles"] >= 2
+    assert english["recall"] >= 0.88
+    assert english["precision"] >= 0.96
+    assert english["claimant_accuracy"] >= 1.00
+    assert english["date_accuracy"] >= 0.81
