@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import statistics
 import sys
 import time
@@ -55,12 +56,23 @@ class Article:
     topic: str = ""
 
 
+def text_file_path(relative: str) -> Path:
+    """Where a labelled article's `text_file` is: relative to the repository root
+    (`../shared/seed-article.txt`, the product's shared material beside the checkout), or, for a
+    checkout elsewhere (a CI clone), in FACTCHECK_SHARED_DIR under the same file name."""
+    path = (REPO / relative).resolve()
+    shared = os.environ.get("FACTCHECK_SHARED_DIR", "")
+    if not path.exists() and shared:
+        return Path(shared) / Path(relative).name
+    return path
+
+
 def article_load(path: Path) -> Article:
-    """One labelled article. A `text_file` is relative to the repository root's parent
-    (`../shared/seed-article.txt`); ArticleMissing if it is absent."""
+    """One labelled article. A `text_file` is found by text_file_path; ArticleMissing if it is
+    absent."""
     data = json.loads(path.read_text(encoding="utf-8"))
     if "text_file" in data:
-        text_path = (REPO / data["text_file"]).resolve()
+        text_path = text_file_path(data["text_file"])
         if not text_path.exists():
             raise ArticleMissing(f"{data['id']}: {text_path} is not there")
         text = text_path.read_text(encoding="utf-8")
