@@ -97,14 +97,15 @@ def test_seed_article_proposes_none_of_its_rejected_sentences(seed):
 
 
 def test_held_out_articles_reach_the_floors_measured_once(holdout_report):
-    """The held-out articles (tests/intake/data/holdout/) were written by another hand while the
-    extractor was built and were run once, when it was final (2 English articles, 18 expected
-    claims): recall 0.889, precision 0.964, claimant 1.00, date 0.812. Floors at those figures
-    rounded down, against regressions; recall and date are below the issue's targets there, and
-    the floors say so rather than hide it."""
+    """The held-out articles (tests/intake/data/holdout/) were written by other hands while the
+    extractor was built and run when it was final, with no change after: first 2 English articles
+    (18 expected claims: recall 0.889, precision 0.964, claimant 1.00, date 0.812), then 3 more
+    written blind (5 articles, 46 claims: recall 0.891, precision 0.943, claimant 0.951, date
+    0.878). Floors at the five articles' figures rounded down, against regressions; recall and date
+    are below the issue's targets there, and the floors say so rather than hide it."""
     english = _summary(holdout_report, "en")
-    assert english["articles"] >= 2
-    assert english["recall"] >= 0.88
-    assert english["precision"] >= 0.96
-    assert english["claimant_accuracy"] >= 1.00
-    assert english["date_accuracy"] >= 0.81
+    assert english["articles"] >= 5
+    assert english["recall"] >= 0.89
+    assert english["precision"] >= 0.94
+    assert english["claimant_accuracy"] >= 0.95
+    assert english["date_accuracy"] >= 0.87
