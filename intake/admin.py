@@ -23,11 +23,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.template.defaultfilters import truncatechars
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from claims import workbench
 from claims.forms import form_errors_from_domain
-from claims.models import Ticket
+from claims.models import Claim, Ticket
 from claims.selectors import may_view_tickets
 from factcheck.admin import EXCERPT_LENGTH, DomainErrorsAsMessagesMixin
 from factcheck.errors import InvalidInput
@@ -81,12 +83,13 @@ def article_segments(intake: Intake, candidates: list[IntakeCandidate]) -> list[
 @dataclass
 class CandidateRow:
     """One row of the candidates table: the candidate, its form (None once it is opened: the row
-    links to its ticket instead), the desk's tickets with the same claim."""
+    links to its ticket and shows its claim instead), the desk's tickets with the same claim."""
 
     candidate: IntakeCandidate
     proposed: bool
     form: CandidateForm | None
     similar: list[workbench.SimilarRow] = field(default_factory=list)
+    claim: Claim | None = None  # the opened ticket's claim
 
     @property
     def errors(self) -> list[str]:
@@ -109,11 +112,12 @@ def candidate_initial(intake: Intake, candidate: IntakeCandidate) -> dict[str, A
 def candidate_forms(
     intake: Intake, candidates: list[IntakeCandidate], data: QueryDict | None = None
 ) -> dict[int, CandidateForm]:
-    """index -> the form of each candidate not opened yet (bound to `data` when posted)."""
+    """index -> the form of each candidate (bound to `data` when posted). An opened candidate's
+    row shows its ticket instead, but a page shown before it was opened may still tick it:
+    intake_open then gives its ticket again."""
     return {
         c.index: CandidateForm(data, prefix=f"c{c.index}", initial=candidate_initial(intake, c))
         for c in candidates
-        if c.ticket_id is None
     }
 
 
@@ -130,7 +134,7 @@ def candidate_rows(
     rows = []
     for c in candidates:
         proposed = is_proposed(intake, c)
-        form = forms.get(c.index)
+        form = forms.get(c.index) if c.ticket_id is None else None
         errored = form is not None and form.is_bound and bool(form.errors)
         if show_all or proposed or c.ticket_id is not None or errored:
             rows.append(
@@ -139,6 +143,18 @@ def candidate_rows(
                 )
             )
     return rows
+
+
+def opened_claims(candidates: list[IntakeCandidate]) -> dict[int, Claim]:
+    """ticket id -> its claim, for the rows of the candidates opened: the claimant, date and place
+    as the ticket has them (the desk may have corrected them). One query."""
+    ids = [c.ticket_id for c in candidates if c.ticket_id is not None]
+    if not ids:
+        return {}
+    return {
+        claim.ticket.pk: claim
+        for claim in Claim.objects.filter(ticket__in=ids).select_related("ticket")
+    }
 
 
 def intake_page(
@@ -153,15 +169,23 @@ def intake_page(
     ready = intake.status == IntakeStatus.READY
     similar = selectors.candidates_similar(user=user, intake=intake) if ready else {}
     forms = forms if forms is not None else candidate_forms(intake, candidates)
+    rows = candidate_rows(intake, candidates, forms, similar, show_all=show_all)
+    claims = opened_claims(candidates)
+    for row in rows:
+        row.claim = claims.get(row.candidate.ticket_id)
     proposed = sum(is_proposed(intake, c) for c in candidates)
-    opened = sum(c.ticket_id is not None for c in candidates)
     return {
         "intake": intake,
         "segments": article_segments(intake, candidates) if ready else [],
-        "rows": candidate_rows(intake, candidates, forms, similar, show_all=show_all),
+        "rows": rows,
         "show_all": show_all,
-        "counts": {"total": len(candidates), "proposed": proposed, "opened": opened},
+        "counts": {
+            "total": len(candidates),
+            "proposed": proposed,
+            "opened": sum(c.ticket_id is not None for c in candidates),
+        },
         "can_open": ready and user.has_perm(services.OPEN_PERMISSION),
+        "openable": any(row.form is not None for row in rows),
         "refresh_seconds": PENDING_REFRESH_SECONDS if intake.status == IntakeStatus.PENDING else 0,
     }
 
@@ -181,11 +205,10 @@ class IntakeAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         "article",
         "status",
         "language",
-        "published_at",
+        "published",
         "candidates_shown",
         "tickets_opened",
-        "created_by",
-        "created_at",
+        "taken_in",
     )
     list_display_links = ("id", "article")
     list_filter = ("status", "language", ("created_at", admin.DateFieldListFilter))
@@ -193,6 +216,9 @@ class IntakeAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     search_help_text = "Words of the title or the URL."
     ordering = ("-created_at", "-id")
     show_full_result_count = False
+
+    class Media:
+        css = {"all": ("intake/intake.css",)}
 
     # -- who may --
 
@@ -226,16 +252,30 @@ class IntakeAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
 
     @admin.display(description="article")
     def article(self, intake: Intake) -> str:
-        text = getattr(intake, "text_start", "")
-        return intake.title or intake.url or truncatechars(" ".join(text.split()), EXCERPT_LENGTH)
+        """The title, else the URL, else the text's first line (a pasted article's headline)."""
+        if intake.title or intake.url:
+            return truncatechars(intake.title or intake.url, EXCERPT_LENGTH)
+        lines = [line for line in getattr(intake, "text_start", "").splitlines() if line.strip()]
+        return truncatechars(" ".join(lines[0].split()), EXCERPT_LENGTH) if lines else "—"
 
-    @admin.display(description="proposed / candidates", ordering="candidate_proposed")
+    @admin.display(description="published", ordering="published_at")
+    def published(self, intake: Intake) -> str:
+        return date_format(intake.published_at, "j M Y") if intake.published_at else "—"
+
+    @admin.display(description="proposed / all", ordering="candidate_proposed")
     def candidates_shown(self, intake: Intake) -> str:
         return f"{intake.candidate_proposed} / {intake.candidate_total}"  # type: ignore[attr-defined]
 
-    @admin.display(description="tickets opened", ordering="ticket_total")
+    @admin.display(description="tickets", ordering="ticket_total")
     def tickets_opened(self, intake: Intake) -> int:
         return intake.ticket_total  # type: ignore[attr-defined]
+
+    @admin.display(description="taken in", ordering="created_at")
+    def taken_in(self, intake: Intake) -> str:
+        """When, and by whom (one column: the list stays narrow enough for the filters beside)."""
+        who = intake.created_by.get_username() if intake.created_by else "—"
+        when = date_format(localtime(intake.created_at), "j M Y H:i")
+        return format_html('{}<span class="ia-list-who">{}</span>', when, who)
 
     # -- the pages --
 
