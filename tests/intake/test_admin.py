@@ -270,6 +270,56 @@ def test_pasting_the_seed_article_proposes_the_seed_claims_with_claimants_and_da
     assert speculation.check_worthiness < intake.threshold
 
 
+def test_opening_three_seed_claims_creates_three_tickets_whose_fetch_starts_at_once(
+    reporter, django_capture_on_commit_callbacks
+):
+    if not SEED_ARTICLE.exists():
+        pytest.skip(f"The seed article is not at {SEED_ARTICLE} (../shared/ beside the project).")
+    client = login(reporter)
+    client.post(ADD_URL, {"text": SEED_ARTICLE.read_text()})
+    intake = Intake.objects.get()
+    chosen = [
+        candidate_by(intake, "Sergei Lavrov", words="91"),
+        candidate_by(intake, "Volodymyr Zelenskyy", words="fabricating"),
+        candidate_by(intake, "Yuri Ushakov", words="confirmed"),
+    ]
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            page_url(intake), open_post({c.index: row_inputs(intake, c) for c in chosen})
+        )
+
+    assert response.status_code == 302
+    tickets = [IntakeCandidate.objects.get(pk=c.pk).ticket for c in chosen]
+    assert all(tickets) and Ticket.objects.count() == 3
+    assert [t.claim.claimant for t in tickets] == [
+        "Sergei Lavrov, Foreign Minister",
+        "Volodymyr Zelenskyy, Ukrainian President",
+        "Yuri Ushakov, Kremlin foreign policy aide",
+    ]
+    assert {t.claim.claimed_at for t in tickets} == {dt.date(2025, 12, 29)}
+    assert all(t.fetch_jobs.exists() for t in tickets)
+    assert len(callbacks) >= 3, "each ticket's fetch is sent once it is committed"
+
+
+def test_the_article_and_the_rows_are_escaped(reporter):
+    text = (
+        'Mayor Anna Kowalski said on Tuesday that 40 <b>homes</b> & "shops" flooded in '
+        "Riverton. <script>alert(1)</script>\n"
+    )
+    intake = services.intake_from_text(user=reporter, text=text, published_at=PUBLISHED)
+
+    html = login(reporter).get(page_url(intake)).content.decode()
+
+    article = html[
+        html.index('id="ia-text"') : html.index("</section>", html.index('id="ia-text"'))
+    ]
+    assert "<script>alert(1)</script>" not in html
+    assert "<b>homes</b>" not in html
+    assert "&lt;b&gt;homes&lt;/b&gt; &amp; &quot;shops&quot;" in article
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in article
+
+
 def test_a_url_makes_a_pending_intake_whose_page_reloads_itself(
     reporter, django_capture_on_commit_callbacks
 ):
