@@ -21,6 +21,15 @@ THUMBNAILS_ADDED_TARGET = 0.10
 MATCH_P95_TARGETS_MS = {100_000: 50.0, 1_000_000: 100.0}
 HNSW_RECALL_TARGET = 0.95
 MEMORY_TARGET_PREFIX = "Claim memory: "
+# Issue 11, claim intake.
+INTAKE_TARGET_PREFIX = "Claim intake: "
+INTAKE_RECALL_TARGET = 0.90
+INTAKE_PRECISION_TARGET = 0.70
+INTAKE_CLAIMANT_TARGET = 0.90
+INTAKE_DATE_TARGET = 0.90
+INTAKE_SECONDS_PER_1000_WORDS_TARGET = 1.0
+# Rows of the targets table that bench.runner.splice replaces when only their section was run.
+SPLICED_TARGET_PREFIXES = (MEMORY_TARGET_PREFIX, INTAKE_TARGET_PREFIX)
 # The isolation probe: the other providers' p95 may grow by this much while one provider is slow.
 ISOLATION_SLACK_S = 0.25
 
@@ -165,6 +174,8 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rows += memory_targets(results["memory"])
     if "quality" in results:
         rows += quality_targets(results["quality"])
+    if "intake" in results:
+        rows += intake_targets(results["intake"])
     admin = results.get("admin")
     if admin:
         page = admin["pages"]["ticket list"]
@@ -270,6 +281,53 @@ def quality_section(quality: dict[str, Any]) -> str:
 {QUALITY}
 
 {markdown(quality)}
+"""
+
+
+def intake_targets(intake: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Issue 11's targets over the English labelled articles (development; held-out alongside)."""
+    dev = intake["sets"]["dev"]["languages"].get("en", {})
+    hold = intake["sets"]["holdout"]["languages"].get("en", {})
+    rows = []
+    for key, label, wanted in (
+        ("recall", "recall of the expected claims", INTAKE_RECALL_TARGET),
+        ("precision", "precision above the threshold", INTAKE_PRECISION_TARGET),
+        ("claimant_accuracy", "claimant right, of the claims found", INTAKE_CLAIMANT_TARGET),
+        ("date_accuracy", "date right, of the claims found", INTAKE_DATE_TARGET),
+    ):
+        rows.append(
+            (
+                f"{INTAKE_TARGET_PREFIX}{label} (English articles)",
+                f"≥ {wanted:.2f}",
+                f"{_f(dev.get(key), 2)} development ({dev.get('articles', 0)} articles); "
+                f"{_f(hold.get(key), 2)} held out ({hold.get('articles', 0)} articles)",
+                f"{_met(_at_least(dev.get(key), wanted))} development, "
+                f"{_met(_at_least(hold.get(key), wanted))} held out",
+            )
+        )
+    thousand = intake["thousand_words"]
+    rows.append(
+        (
+            f"{INTAKE_TARGET_PREFIX}a 1,000-word article, model loaded",
+            f"≤ {INTAKE_SECONDS_PER_1000_WORDS_TARGET:g} s",
+            f"{thousand['median_seconds']:.3f} s ({thousand['words']:,} words; model load "
+            f"{intake['load_seconds']:.1f} s once)",
+            _met(thousand["median_seconds"] <= INTAKE_SECONDS_PER_1000_WORDS_TARGET),
+        )
+    )
+    return rows
+
+
+def _at_least(value: float | None, wanted: float) -> bool | None:
+    return None if value is None else value >= wanted
+
+
+def intake_section(intake: dict[str, Any]) -> str:
+    from bench.intake_section import markdown
+
+    return f"""## 8. Claim intake: extraction on labelled articles
+
+{markdown(intake)}
 """
 
 
@@ -782,7 +840,7 @@ def render(results: dict[str, Any]) -> str:
 
     sections = [
         s
-        for s in ("api", "workers", "scale", "admin", "workbench", "memory", "quality")
+        for s in ("api", "workers", "scale", "admin", "workbench", "memory", "quality", "intake")
         if s in results
     ]
     quick = any(results[s].get("quick") for s in sections)
@@ -819,6 +877,7 @@ def render(results: dict[str, Any]) -> str:
         ("workbench", workbench_section),
         ("memory", memory_section),
         ("quality", quality_section),
+        ("intake", intake_section),
     ):
         if name in results:
             parts += [render_section(results[name]), ""]

@@ -26,6 +26,7 @@ DATABASES = {
     "workbench": harness.API_DB,
     "memory": "factcheck_bench_memory",
     "quality": "factcheck_bench_quality",  # not used: the pairs need no database
+    "intake": "factcheck_bench_intake",  # not used: extraction needs no database
 }
 
 
@@ -207,9 +208,10 @@ def _blocks(page: str) -> dict[str, str]:
 def splice(old: str, new: str) -> str:
     """When var/bench/results.json lacks some sections (it is not committed: another checkout
     measured them), keep the page's text for those and put in only what was measured here: its
-    numbered sections, replaced or added before "What was changed", and its memory target rows
-    (bench.report.MEMORY_TARGET_PREFIX) at the end of the targets table."""
-    from bench.report import MEMORY_TARGET_PREFIX
+    numbered sections, replaced or added before "What was changed", and its target rows of the
+    memory and intake sections (bench.report.SPLICED_TARGET_PREFIXES) at the end of the targets
+    table."""
+    from bench.report import SPLICED_TARGET_PREFIXES
 
     page = old
     old_blocks = _blocks(old)
@@ -218,7 +220,14 @@ def splice(old: str, new: str) -> str:
             page = page.replace(old_blocks[number], block)
         else:
             page = page.replace("## What was changed", block + "## What was changed", 1)
-    marker = f"| {MEMORY_TARGET_PREFIX}"
+    for prefix in SPLICED_TARGET_PREFIXES:
+        page = _splice_target_rows(page, new, f"| {prefix}")
+    return page
+
+
+def _splice_target_rows(page: str, new: str, marker: str) -> str:
+    """The rows of `new`'s targets table that start with `marker`, in place of `page`'s (or
+    appended to its targets table)."""
     rows = [line for line in new.splitlines() if line.startswith(marker)]
     if rows:
         lines = [line for line in page.splitlines() if not line.startswith(marker)]

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001
 """Finding and resolving date phrases in a sentence (English, Russian, Ukrainian).
 
 Phrases are found with regular expressions (spaCy's DATE entities split "Monday, 29 December 2025"
