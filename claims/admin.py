@@ -226,7 +226,16 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("claim", "assignee", "submitted_by", "decided_by", "opened_by")
+            # intake_candidate: the ticket page says which intake the ticket was opened from
+            # (the reverse one-to-one, None for a ticket typed in), in the same query.
+            .select_related(
+                "claim",
+                "assignee",
+                "submitted_by",
+                "decided_by",
+                "opened_by",
+                "intake_candidate",
+            )
         )
 
     def get_search_results(
