@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -62,6 +64,37 @@ def text_check(text: str, *, field: str = "text") -> str:
     return text
 
 
+def url_refusal(url: str) -> str:
+    """Why a page can never be fetched, when its URL alone says so (not http or https, an address
+    literal in a refused range, localhost), else "". Names are resolved, and every address
+    checked, by the HTTP client's SSRF guard when the worker fetches the page."""
+    from workers.http import address_refusal
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        return "only http and https pages are fetched."
+    host = (parts.hostname or "").rstrip(".")
+    allow_loopback = settings.FACTCHECK_SSRF_ALLOW_LOOPBACK
+    if host == "localhost" or host.endswith(".localhost"):
+        return "" if allow_loopback else "a local address."
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return ""
+    return address_refusal(address, allow_loopback=allow_loopback)
+
+
+def url_check(url: str) -> str:
+    """The URL, or InvalidInput naming `url` if it is never fetched (url_refusal)."""
+    refusal = url_refusal(url)
+    if refusal:
+        raise InvalidInput(
+            "This URL is not fetched.",
+            field_errors={"url": [f"This URL is not fetched: {refusal}"]},
+        )
+    return url
+
+
 def intake_from_text(
     *,
     user: AbstractBaseUser | None,
@@ -94,6 +127,7 @@ def intake_from_url(
 ) -> Intake:
     """Store a pending intake and have a worker fetch and read the page after commit."""
     _may_open(user)
+    url_check(url)
     with transaction.atomic():
         intake = Intake.objects.create(
             created_by=user,

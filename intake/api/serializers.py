@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
@@ -13,6 +11,7 @@ from rest_framework import serializers
 
 from claims.api.serializers import ClaimInputSerializer, PriorityField
 from claims.models import Claim
+from factcheck.errors import InvalidInput
 from factcheck.http.serializers import (
     IntegerField,
     ReadModelSerializer,
@@ -21,27 +20,12 @@ from factcheck.http.serializers import (
     UrlField,
     UserRefSerializer,
 )
+from intake import services
 from intake.models import Intake, IntakeCandidate
 from memory.api.serializers import ClaimMatchResultSerializer
-from workers.http import address_refusal
 
 URL_MAX = 2000
 MAX_CHOICES = 200
-
-
-def _url_refusal(url: str) -> str:
-    """Why a URL can never be fetched, when its host alone says so (an address literal in a
-    refused range, localhost). Names are resolved, and every address checked, by the SSRF guard
-    when the worker fetches the page."""
-    host = (urlsplit(url).hostname or "").rstrip(".")
-    allow_loopback = settings.FACTCHECK_SSRF_ALLOW_LOOPBACK
-    if host == "localhost" or host.endswith(".localhost"):
-        return "" if allow_loopback else "a local address."
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return ""
-    return address_refusal(address, allow_loopback=allow_loopback)
 
 
 class IntakeCreateSerializer(StrictSerializer):
@@ -97,17 +81,14 @@ class IntakeCreateSerializer(StrictSerializer):
         if has_text and not attrs["text"].strip():
             raise serializers.ValidationError({"text": ["The text is empty."]})
         if has_url:
-            if urlsplit(attrs["url"]).scheme.lower() not in ("http", "https"):
-                raise serializers.ValidationError(
-                    {"url": ["Only http and https pages are fetched."]}
-                )
             if attrs.get("source_url"):
                 raise serializers.ValidationError(
                     {"source_url": ["The fetched page is the source; leave this out with `url`."]}
                 )
-            refusal = _url_refusal(attrs["url"])
-            if refusal:
-                raise serializers.ValidationError({"url": [f"This URL is not fetched: {refusal}"]})
+            try:
+                services.url_check(attrs["url"])
+            except InvalidInput as error:
+                raise serializers.ValidationError(error.field_errors) from error
         return attrs
 
 

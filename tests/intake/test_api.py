@@ -425,3 +425,14 @@ def test_a_lost_pending_intake_is_sent_again_then_given_up(reporter) -> None:
     assert "No worker" in ancient.failure
     fresh.refresh_from_db()
     assert fresh.status == IntakeStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    "address", ["http://10.1.2.3/x", "http://localhost/", "file:///etc/passwd", "http://[fd00::1]/"]
+)
+def test_the_service_refuses_a_url_that_is_never_fetched(reporter, address) -> None:
+    with pytest.raises(services.InvalidInput) as refused:
+        services.intake_from_url(user=reporter, url=address)
+
+    assert "url" in refused.value.field_errors
+    assert not Intake.objects.exists()
