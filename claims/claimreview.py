@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.text import slugify
 
 from claims.models import Ticket
 from claims.workflow import Verdict
@@ -28,10 +29,26 @@ RATING_SCALE_TEXT = (
 )
 
 
+SLUG_WORDS = 10
+SLUG_MAX = 80
+
+
+def check_slug(text: str) -> str:
+    """The words of a public page's address: the claim's first words, as a slug."""
+    slug = slugify(" ".join(text.split()[:SLUG_WORDS]))[:SLUG_MAX].strip("-")
+    return slug or "claim"
+
+
+def check_path(ticket: Ticket) -> str:
+    """The verdict's public page (publishing.urls): /checks/<id>-<slug>/."""
+    return reverse(
+        "check-page", kwargs={"ticket_id": ticket.pk, "slug": check_slug(ticket.claim.text)}
+    )
+
+
 def claimreview_url(ticket: Ticket) -> str:
-    """The ticket's public address: FACTCHECK_PUBLIC_BASE_URL + the ClaimReview's API path."""
-    path = reverse("ticket-claimreview", kwargs={"pk": ticket.pk})
-    return f"{settings.FACTCHECK_PUBLIC_BASE_URL}{path}"
+    """The ClaimReview's `url`: its public page, FACTCHECK_PUBLIC_BASE_URL + check_path."""
+    return f"{settings.FACTCHECK_PUBLIC_BASE_URL}{check_path(ticket)}"
 
 
 def claimreview_build(ticket: Ticket) -> dict[str, Any]:

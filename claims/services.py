@@ -16,6 +16,7 @@ from claims.audit import event_build, event_record
 from claims.changes import ticket_changes, ticket_snapshot
 from claims.models import CLAIM_FIELDS, Claim, EventAction, Priority, Tag, Ticket, TicketEvent
 from claims.selectors import ticket_relations_loaded, users_assignable
+from claims.signals import ticket_transitioned
 from factcheck.errors import InvalidInput, PermissionDenied, StaleVersion
 
 OPEN_PERMISSION = "claims.add_ticket"
@@ -157,7 +158,15 @@ def ticket_transition(
             note=note or (rationale if action == workflow.Action.SUBMIT_FOR_REVIEW else ""),
             changes=ticket_changes(ticket, before),
         )
-    ticket.refresh_from_db()
+        ticket.refresh_from_db()
+        ticket_transitioned.send(
+            sender=Ticket,
+            ticket=ticket,
+            action=action,
+            from_state=from_state,
+            to_state=ticket.state,
+            actor=actor,
+        )
     return ticket
 
 

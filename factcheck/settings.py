@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "workers",
     "memory",
     "intake",
+    "publishing",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", HealthView.as_view(), name="healthz"),
     path("", include("evidence.urls")),
+    path("", include("publishing.urls")),
 ]
 if settings.FACTCHECK_BENCH_VIEWS:
     urlpatterns.append(path("bench/", include("bench.urls")))
