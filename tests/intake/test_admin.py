@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -21,6 +19,7 @@ from django.utils.html import escape
 from claims.models import Claim, Priority, Ticket
 from claims.workflow import State
 from intake import services
+from intake.evaluation import text_file_path
 from intake.models import Intake, IntakeCandidate, IntakeStatus
 from memory import vectorstore
 from memory.services import claims_index
@@ -38,7 +37,7 @@ Piotr Nowak, a spokesman for the regional water authority, said the Wend river p
 
 Residents may face further disruption, and engineers could revisit the barrier's design.
 """
-SEED_ARTICLE = Path(settings.BASE_DIR).parent / "shared" / "seed-article.txt"
+SEED_ARTICLE = text_file_path("../shared/seed-article.txt")  # or in FACTCHECK_SHARED_DIR
 ADD_URL = reverse("admin:intake_intake_add")
 LIST_URL = reverse("admin:intake_intake_changelist")
 CHECKED_BOX = re.compile(r'<input type="checkbox" name="c(\d+)-open"[^>]* checked')
@@ -249,7 +248,9 @@ def test_the_speculation_is_shown_faintly_and_listed_only_with_show_all(reporter
 
 def test_pasting_the_seed_article_proposes_the_seed_claims_with_claimants_and_date(reporter):
     if not SEED_ARTICLE.exists():
-        pytest.skip(f"The seed article is not at {SEED_ARTICLE} (../shared/ beside the project).")
+        pytest.skip(
+            f"The seed article is not at {SEED_ARTICLE} (../shared/ beside the project, or FACTCHECK_SHARED_DIR)."
+        )
     response = login(reporter).post(ADD_URL, {"text": SEED_ARTICLE.read_text()}, follow=True)
 
     intake = Intake.objects.get()
@@ -274,7 +275,9 @@ def test_opening_three_seed_claims_creates_three_tickets_whose_fetch_starts_at_o
     reporter, django_capture_on_commit_callbacks
 ):
     if not SEED_ARTICLE.exists():
-        pytest.skip(f"The seed article is not at {SEED_ARTICLE} (../shared/ beside the project).")
+        pytest.skip(
+            f"The seed article is not at {SEED_ARTICLE} (../shared/ beside the project, or FACTCHECK_SHARED_DIR)."
+        )
     client = login(reporter)
     client.post(ADD_URL, {"text": SEED_ARTICLE.read_text()})
     intake = Intake.objects.get()
