@@ -111,12 +111,23 @@ class Rule:
     permission: str
     required_inputs: tuple[str, ...] = ()
     guard: Callable[[Ticket, User], str] | None = None
+    # Inputs the action takes when the ticket calls for them (its input guard says when).
+    optional_inputs: tuple[str, ...] = ()
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Every input the action takes: what a form or a request body passes on."""
+        return (*self.required_inputs, *self.optional_inputs)
 
 
 # The one declaration of "who may". The transitions below declare only from and to.
 RULES: dict[str, Rule] = {
     Action.START_RESEARCH: Rule(RESEARCH_PERMISSION),
-    Action.SUBMIT_FOR_REVIEW: Rule(RESEARCH_PERMISSION, ("verdict", "rationale")),
+    Action.SUBMIT_FOR_REVIEW: Rule(
+        RESEARCH_PERMISSION,
+        ("verdict", "rationale"),
+        optional_inputs=("media_authenticity", "media_context"),
+    ),
     Action.REQUEST_CHANGES: Rule(REVIEW_PERMISSION, ("note",)),
     Action.APPROVE: Rule(REVIEW_PERMISSION, guard=_not_own_submission),
     Action.REOPEN: Rule(REVIEW_PERMISSION, ("note",)),

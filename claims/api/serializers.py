@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from claims import workflow
 from claims.claimreview import CLAIMREVIEW_SCHEMA, claimreview_build
-from claims.media import MediaAuthenticity
+from claims.media import MediaAuthenticity, MediaType
 from claims.mediareview import MEDIAREVIEW_SCHEMA, mediareview_build
 from claims.models import CLAIM_FIELDS, Claim, Priority, Ticket, TicketEvent
 from claims.workflow import Action, State, Verdict
@@ -185,6 +185,12 @@ class ClaimSerializer(ReadModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     source_url = blank_url_field("Where the claim was made or reported.")
     media_url = blank_url_field("The picture, video or recording the claim is about.")
+    media_type = serializers.ChoiceField(
+        choices=MediaType.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="image, video or audio; empty when the claim names no media item.",
+    )
     geocoded = GeocodedField(read_only=True)
 
     class Meta:
