@@ -29,6 +29,27 @@ __all__ = [
 ]
 
 
+def media_sha256(ticket: Ticket) -> str:
+    """The SHA-256 of the claim's media file, if the web-source worker fetched it directly (the
+    newest fetch; evidence.providers.webpage): MediaObject.sha256 identifies this very file."""
+    from evidence.models import Evidence, Provider
+    from evidence.providers.webpage import MEDIA_ITEM
+
+    return (
+        Evidence.objects.filter(
+            ticket_id=ticket.pk,
+            provider=Provider.WEB_SOURCE,
+            url=ticket.claim.media_url,
+            **{f"metadata__{MEDIA_ITEM}": True},
+        )
+        .exclude(content_sha256="")
+        .order_by("-id")
+        .values_list("content_sha256", flat=True)
+        .first()
+        or ""
+    )
+
+
 def mediareview_build(ticket: Ticket) -> dict[str, Any] | None:
     """The MediaReview JSON-LD of a ticket in a final state (the caller checks that it is), or
     None when there is nothing to review: the claim names no media item, or the verdict was given
@@ -40,6 +61,9 @@ def mediareview_build(ticket: Ticket) -> dict[str, Any] | None:
         "@type": MEDIA_OBJECT_TYPES[MediaType(claim.media_type)],
         "contentUrl": claim.media_url,
     }
+    sha256 = media_sha256(ticket)
+    if sha256:
+        appearance["sha256"] = sha256
     claimreview = claimreview_build(ticket)
     claimreview.pop("@context", None)
     review: dict[str, Any] = {

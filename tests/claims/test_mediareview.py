@@ -15,7 +15,8 @@ from claims.media import MediaAuthenticity, MediaType
 from claims.mediareview import MEDIAREVIEW_SCHEMA, mediareview_build
 from claims.models import Claim, Ticket
 from claims.workflow import State
-from tests.factories import ClaimFactory, TicketFactory
+from evidence.models import Kind, Provider
+from tests.factories import ClaimFactory, EvidenceFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +153,35 @@ def test_the_database_refuses_an_unknown_authenticity_code():
 def test_a_claim_with_a_media_url_and_its_type_is_valid():
     ClaimFactory.build(media_url=VIDEO_URL, media_type=MediaType.VIDEO).full_clean()
     assert Claim.objects.count() == 0
+
+
+def test_the_appearance_carries_the_sha256_of_the_file_the_worker_fetched():
+    ticket = TicketFactory(
+        decided=True,
+        claim__media_url="https://media.example.org/valdai.jpg",
+        claim__media_type=MediaType.IMAGE,
+        media_authenticity=MediaAuthenticity.EDITED_OR_CROPPED,
+    )
+    EvidenceFactory(
+        ticket=ticket,
+        kind=Kind.WEB_SOURCE,
+        provider=Provider.WEB_SOURCE,
+        url="https://media.example.org/valdai.jpg",
+        external_id="https://media.example.org/valdai.jpg#media-sha256=ab",
+        content_sha256="ab" * 32,
+        metadata={"media_item": True, "media_type": "image"},
+    )
+    EvidenceFactory(  # the source page's own hash is not the picture's
+        ticket=ticket,
+        kind=Kind.WEB_SOURCE,
+        provider=Provider.WEB_SOURCE,
+        url=ticket.claim.source_url,
+        external_id="page",
+        content_sha256="cd" * 32,
+    )
+
+    review = mediareview_build(ticket)
+
+    assert review is not None
+    assert review["itemReviewed"]["mediaItemAppearance"][0]["sha256"] == "ab" * 32
+    jsonschema.validate(review, MEDIAREVIEW_SCHEMA)
