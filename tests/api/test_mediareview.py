@@ -305,3 +305,26 @@ def test_an_unknown_authenticity_code_is_a_400(client_for, fact_checker):
 
     assert response.status_code == 400
     assert "media_authenticity" in error_of(response)["fields"]
+
+
+def test_a_claim_opened_from_an_intake_may_name_its_media_item(client_for, reporter):
+    from tests.intake.test_api import find, posted, url
+
+    client = client_for(reporter)
+    body = posted(client)
+    index = find(body["candidates"], "1,200")["index"]
+    photo = "https://photos.example.org/lindau-evacuation.jpg"
+
+    half = client.post(
+        url(body["id"], "open/"), {"candidates": [{"index": index, "media_url": photo}]}
+    )
+    opened = client.post(
+        url(body["id"], "open/"),
+        {"candidates": [{"index": index, "media_url": photo, "media_type": "image"}]},
+    )
+
+    assert half.status_code == 400
+    assert "media_type" in " ".join(error_of(half)["fields"])
+    assert opened.status_code == 201, opened.content
+    claim = opened.json()["tickets"][0]["claim"]
+    assert (claim["media_url"], claim["media_type"]) == (photo, "image")

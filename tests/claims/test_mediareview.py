@@ -185,3 +185,87 @@ def test_the_appearance_carries_the_sha256_of_the_file_the_worker_fetched():
     assert review is not None
     assert review["itemReviewed"]["mediaItemAppearance"][0]["sha256"] == "ab" * 32
     jsonschema.validate(review, MEDIAREVIEW_SCHEMA)
+
+
+# --- the workflow -----------------------------------------------------------------------------
+
+
+def _act(ticket: Ticket, actor, action: str, **inputs) -> Ticket:  # type: ignore[no-untyped-def]
+    from claims.services import ticket_transition
+
+    current = Ticket.objects.get(pk=ticket.pk)
+    return ticket_transition(
+        ticket_id=ticket.pk, actor=actor, action=action, version=current.version, **inputs
+    )
+
+
+def _submitted_video(fact_checker) -> Ticket:  # type: ignore[no-untyped-def]
+    ticket = TicketFactory(
+        researching=True,
+        assignee=fact_checker,
+        claim__media_url=VIDEO_URL,
+        claim__media_type=MediaType.VIDEO,
+    )
+    return _act(
+        ticket,
+        fact_checker,
+        "submit_for_review",
+        verdict="inconclusive",
+        rationale="The place cannot be told from the frames.",
+        media_authenticity=MediaAuthenticity.ORIGINAL,
+        media_context="  Filmed by a resident of Valdai.  ",
+    )
+
+
+def test_a_verdict_on_a_claim_about_media_needs_its_authenticity(fact_checker):
+    from factcheck.errors import InvalidInput
+
+    ticket = TicketFactory(
+        researching=True,
+        assignee=fact_checker,
+        claim__media_url=VIDEO_URL,
+        claim__media_type=MediaType.VIDEO,
+    )
+
+    with pytest.raises(InvalidInput) as raised:
+        _act(
+            ticket, fact_checker, "submit_for_review", verdict="inconclusive", rationale="Unclear."
+        )
+
+    assert set(raised.value.field_errors) == {"media_authenticity"}
+    assert Ticket.objects.get(pk=ticket.pk).state == State.RESEARCHING
+
+
+def test_the_assessment_is_kept_through_request_changes_and_approval(fact_checker, reviewer):
+    submitted = _submitted_video(fact_checker)
+    assert submitted.media_context == "Filmed by a resident of Valdai."
+
+    sent_back = _act(submitted, reviewer, "request_changes", note="Say where it was filmed.")
+    assert sent_back.media_authenticity == MediaAuthenticity.ORIGINAL
+
+    again = _act(
+        sent_back,
+        fact_checker,
+        "submit_for_review",
+        verdict="inconclusive",
+        rationale="Still unplaced.",
+        media_authenticity=MediaAuthenticity.ORIGINAL,
+    )
+    approved = _act(again, reviewer, "approve")
+    assert approved.state == State.INCONCLUSIVE
+    assert approved.media_authenticity == MediaAuthenticity.ORIGINAL
+    assert mediareview_build(approved) is not None
+
+
+def test_reopening_clears_the_assessment_with_the_verdict_and_records_it(fact_checker, reviewer):
+    approved = _act(_submitted_video(fact_checker), reviewer, "approve")
+
+    reopened = _act(approved, reviewer, "reopen", note="A longer version of the video surfaced.")
+
+    assert (reopened.media_authenticity, reopened.media_context) == ("", "")
+    event = reopened.events.get(action="reopen")
+    assert event.changes["media_authenticity"] == {
+        "old": MediaAuthenticity.ORIGINAL,
+        "new": "",
+    }
+    assert event.changes["media_context"]["new"] == ""
