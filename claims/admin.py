@@ -114,6 +114,8 @@ WORKFLOW_DISPLAY_FIELDS = (
     "verdict",
     "proposed_verdict",
     "rationale",
+    "media_authenticity",
+    "media_context",
     "submitted_by",
     "decided_by",
     "decided_at",
@@ -484,7 +486,7 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
             if name in form.changed_data
         }
         action = action_form.cleaned_data["action"]
-        required = workflow.RULES[action].required_inputs if action in workflow.RULES else ()
+        required = workflow.RULES[action].inputs if action in workflow.RULES else ()
         return workbench.Submission(
             version=form.cleaned_data["expected_version"],
             desk=desk,
@@ -610,6 +612,8 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
                 verdict=data["verdict"],
                 rationale=data["rationale"],
                 note=data["note"],
+                media_authenticity=data["media_authenticity"],
+                media_context=data["media_context"],
             )
         except DomainError as error:
             self.message_user(request, error_text(error), messages.ERROR)

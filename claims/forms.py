@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.admin.options import FORMFIELD_FOR_DBFIELD_DEFAULTS
 from django.db import models
 
+from claims.media import MediaAuthenticity
 from claims.models import CLAIM_FIELDS, Claim, Priority, Ticket
 from claims.workbench import LinkRequest
 from claims.workflow import Action, Verdict
@@ -94,6 +95,9 @@ class TicketChangeForm(forms.ModelForm):
             self.fields["expected_version"].initial = self.instance.version
 
 
+AUTHENTICITY_CHOICES = [("", "---------"), *MediaAuthenticity.choices]
+
+
 class TransitionForm(forms.Form):
     """One workflow action as posted by a button on the ticket page."""
 
@@ -102,6 +106,8 @@ class TransitionForm(forms.Form):
     verdict = forms.ChoiceField(choices=[("", "---------"), *Verdict.choices], required=False)
     rationale = forms.CharField(required=False)
     note = forms.CharField(required=False)
+    media_authenticity = forms.ChoiceField(choices=AUTHENTICITY_CHOICES, required=False)
+    media_context = forms.CharField(required=False)
 
 
 class WorkbenchActionForm(forms.Form):
@@ -116,6 +122,9 @@ class WorkbenchActionForm(forms.Form):
     verdict = forms.ChoiceField(choices=[("", "---------"), *Verdict.choices], required=False)
     rationale = forms.CharField(required=False, strip=True)
     note = forms.CharField(required=False, strip=True)
+    # Beside the verdict for a claim about a media item (the workflow requires it then).
+    media_authenticity = forms.ChoiceField(choices=AUTHENTICITY_CHOICES, required=False)
+    media_context = forms.CharField(required=False, strip=True)
 
     def inputs(self, required: tuple[str, ...]) -> dict[str, str]:
         """The inputs this action takes (the service says which are missing)."""

@@ -31,6 +31,7 @@ from timezonefinder import TimezoneFinder
 
 from claims import services, workflow
 from claims.changes import changes_text
+from claims.media import MediaAuthenticity
 from claims.models import Claim, Ticket, TicketEvent
 from evidence import services as evidence_services
 from evidence.models import ACTIVE_FETCH_STATUSES, Evidence, FetchJob, Kind, Stance
@@ -625,7 +626,7 @@ def workbench_context(
     rows = _rows(items, posted, row_errors or {})
     editable = user.has_perm(evidence_services.ASSESS_PERMISSION) and not ticket.is_final
     actions = [
-        ActionButton(name, workflow.Action(name).label, workflow.RULES[name].required_inputs)
+        ActionButton(name, workflow.Action(name).label, workflow.RULES[name].inputs)
         for name in workflow.allowed_actions(ticket, user)
     ]
     jobs = list(FetchJob.objects.filter(ticket_id=ticket.pk)[:JOBS_SHOWN])
@@ -646,6 +647,7 @@ def workbench_context(
         "timeline": timeline(ticket.claim, items),
         "workflow_actions": actions,
         "verdict_choices": workflow.Verdict.choices,
+        "authenticity_choices": MediaAuthenticity.choices,
         "primary_actions": PRIMARY_ACTIONS,
         "can_fetch": evidence_services.fetch_allowed(ticket=ticket, user=user),
         "fetch_jobs": jobs,

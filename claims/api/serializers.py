@@ -11,6 +11,8 @@ from rest_framework import serializers
 
 from claims import workflow
 from claims.claimreview import CLAIMREVIEW_SCHEMA, claimreview_build
+from claims.media import MediaAuthenticity, MediaType
+from claims.mediareview import MEDIAREVIEW_SCHEMA, mediareview_build
 from claims.models import CLAIM_FIELDS, Claim, Priority, Ticket, TicketEvent
 from claims.workflow import Action, State, Verdict
 from evidence.api.serializers import EvidenceSerializer, FetchJobSerializer
@@ -158,6 +160,20 @@ class TransitionSerializer(StrictSerializer):
         allow_blank=True,
         help_text="Required to request_changes and to reopen; recorded in the audit trail.",
     )
+    media_authenticity = serializers.ChoiceField(
+        choices=MediaAuthenticity.choices,
+        required=False,
+        allow_blank=True,
+        help_text="schema.org's code for how authentic the claim's media item is as shared; "
+        "required to submit_for_review when the claim has a `media_url`, refused otherwise.",
+    )
+    media_context = TextField(
+        max_length=LONG_TEXT_MAX,
+        required=False,
+        allow_blank=True,
+        help_text="The media item's original context (optional; with submit_for_review, for a "
+        "claim with a `media_url`). Published as the MediaReview's originalMediaContextDescription.",
+    )
 
 
 def blank_url_field(help_text: str) -> serializers.CharField:
@@ -168,6 +184,13 @@ def blank_url_field(help_text: str) -> serializers.CharField:
 class ClaimSerializer(ReadModelSerializer):
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     source_url = blank_url_field("Where the claim was made or reported.")
+    media_url = blank_url_field("The picture, video or recording the claim is about.")
+    media_type = serializers.ChoiceField(
+        choices=MediaType.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="image, video or audio; empty when the claim names no media item.",
+    )
     geocoded = GeocodedField(read_only=True)
 
     class Meta:
@@ -268,6 +291,13 @@ class TicketDetailSerializer(TicketSerializer):
 
     submitted_by = UserRefSerializer(read_only=True, allow_null=True)
     decided_by = UserRefSerializer(read_only=True, allow_null=True)
+    media_authenticity = serializers.ChoiceField(
+        choices=MediaAuthenticity.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="How authentic the claim's media item is as shared (schema.org's code), as "
+        "submitted with the verdict; empty for a claim without media or before a submission.",
+    )
     allowed_actions = serializers.SerializerMethodField(
         help_text="Workflow actions the caller may take now (inputs not yet checked)."
     )
@@ -279,6 +309,8 @@ class TicketDetailSerializer(TicketSerializer):
         fields = [
             *TicketSerializer.Meta.fields,
             "rationale",
+            "media_authenticity",
+            "media_context",
             "submitted_by",
             "decided_by",
             "allowed_actions",
@@ -310,3 +342,20 @@ class ClaimReviewSerializerExtension(OpenApiSerializerExtension):
 
     def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
         return CLAIMREVIEW_SCHEMA
+
+
+class MediaReviewSerializer(serializers.BaseSerializer):
+    """A decided ticket about a media item as schema.org MediaReview JSON-LD (claims.mediareview)."""
+
+    def to_representation(self, instance: Ticket) -> dict[str, Any]:
+        return mediareview_build(instance) or {}
+
+
+class MediaReviewSerializerExtension(OpenApiSerializerExtension):
+    target_class = MediaReviewSerializer
+
+    def get_name(self, auto_schema: Any, direction: str) -> str:
+        return "MediaReview"
+
+    def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        return MEDIAREVIEW_SCHEMA

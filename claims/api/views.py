@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -23,6 +24,7 @@ from claims.api.filters import TicketFilter, TicketOrdering
 from claims.api.permissions import HasDeskRole
 from claims.api.serializers import (
     ClaimReviewSerializer,
+    MediaReviewSerializer,
     TicketDetailSerializer,
     TicketOpenSerializer,
     TicketSerializer,
@@ -30,6 +32,7 @@ from claims.api.serializers import (
     TransitionSerializer,
 )
 from claims.claimreview import RATING_SCALE_TEXT
+from claims.mediareview import mediareview_build
 from claims.models import Priority, Ticket
 from factcheck.http.errors import Conflict
 from factcheck.http.pagination import ApiCursorPagination
@@ -192,7 +195,8 @@ class TicketViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
         description=(
             "Actions: `start_research` (unverified → researching; fact-checker, reviewer), "
             "`submit_for_review` (researching → in_review; needs `verdict` and `rationale`; "
-            "corroborated needs a `supports` evidence item, debunked a `refutes` one), "
+            "corroborated needs a `supports` evidence item, debunked a `refutes` one; a claim "
+            "with a `media_url` also needs `media_authenticity`, `media_context` optional), "
             "`request_changes` (in_review → researching; reviewer; needs `note`), `approve` "
             "(in_review → the proposed verdict; a reviewer other than the submitter), `reopen` "
             "(final → researching; reviewer; needs `note`). The `version` you last read is "
@@ -221,6 +225,8 @@ class TicketViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
             verdict=body.validated_data.get("verdict", ""),
             rationale=body.validated_data.get("rationale", ""),
             note=body.validated_data.get("note", ""),
+            media_authenticity=body.validated_data.get("media_authenticity", ""),
+            media_context=body.validated_data.get("media_context", ""),
         )
         return self._detail_response(ticket.pk)
 
@@ -249,6 +255,43 @@ class TicketViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
                 code="not_final",
             )
         return Response(ClaimReviewSerializer(ticket).data)
+
+    @extend_schema(
+        summary="The ticket's media item assessed, as schema.org MediaReview (JSON-LD)",
+        description="For a ticket whose claim names a media item (`media_url`), in a final state: "
+        "how authentic the item is as shared (`mediaAuthenticityCategory`), its original context, "
+        "and the verdict's ClaimReview (`associatedClaimReview`).",
+        responses={
+            200: MediaReviewSerializer,
+            404: error_response(
+                "`not_found`: no such ticket, or its claim names no media item (or its verdict "
+                "was given without assessing it)."
+            ),
+            409: error_response("`not_final`: the ticket has no verdict yet."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        renderer_classes=[JSONLDRenderer, JSONRenderer],
+        url_path="mediareview",
+        url_name="mediareview",
+    )
+    def mediareview(self, request: Request, pk: int) -> Response:
+        ticket = self._visible(pk)
+        if not ticket.claim.media_url:
+            raise NotFound(f"Ticket #{ticket.pk}'s claim names no media item.")
+        if not ticket.is_final:
+            raise Conflict(
+                f"Ticket #{ticket.pk} is {ticket.get_state_display().lower()}: it has no verdict yet.",
+                code="not_final",
+            )
+        review = mediareview_build(ticket)
+        if review is None:
+            raise NotFound(f"Ticket #{ticket.pk}'s verdict was given without assessing its media.")
+        return Response(review)
 
 
 class ClaimReviewPagination(ApiCursorPagination):

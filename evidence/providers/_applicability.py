@@ -22,3 +22,10 @@ def needs_place(claim: Claim) -> str:
 
 def needs_source_url(claim: Claim) -> str:
     return "" if claim.source_url else "The claim has no source URL."
+
+
+def needs_source_or_media_url(claim: Claim) -> str:
+    """The web-source fetch reads the source page and the media item the claim is about."""
+    if claim.source_url or claim.media_url:
+        return ""
+    return "The claim has no source URL and no media URL."

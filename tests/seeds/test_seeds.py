@@ -98,6 +98,7 @@ OFFICIAL_SITES = (
     "https://www.president.gov.ua/en",
     "https://mfa.gov.ua/en",
     "http://en.kremlin.ru/",
+    "https://eng.mil.ru/",
 )
 
 
@@ -153,3 +154,13 @@ def test_load_seeds_command_refuses_a_claim_the_service_rejects(tmp_path):
     with pytest.raises(CommandError, match="lavrov-91-drones-at-residence was refused"):
         call_command("load_seeds", "--file", str(bad), stdout=StringIO())
     assert not Ticket.objects.exists()
+
+
+def test_the_video_seed_opens_a_ticket_about_a_video():
+    seeds_load()
+
+    seed = by_key()["mod-video-drone-shot-down"]
+    ticket = Ticket.objects.select_related("claim").get(claim__text=seed.claim["text"])
+    assert ticket.claim.media_type == "video"
+    assert ticket.claim.media_url == seed.claim["media_url"]
+    assert "example" in seed.note  # the address stands for the post; the note says so
