@@ -2,8 +2,15 @@
 
 from django.urls import path
 
+# Registers the `sha256` path converter (lower-case hex) that the thumbnails' addresses use.
+import evidence.urls  # noqa: F401
 from publishing import views
 
 urlpatterns = [
     path("checks/<int:ticket_id>-<slug:slug>/", views.check_page, name="check-page"),
+    path(
+        "checks/<int:ticket_id>-<slug:slug>/thumbnails/<sha256:sha256>.jpg",
+        views.check_thumbnail,
+        name="check-thumbnail",
+    ),
 ]
