@@ -86,7 +86,9 @@ def published_ticket(reviewer: User, second_reviewer: User, media: Path, setting
 
 
 @pytest.fixture
-def phone_page(browser: Browser, live_site: str, browser_problems: BrowserProblems) -> Iterator[Page]:
+def phone_page(
+    browser: Browser, live_site: str, browser_problems: BrowserProblems
+) -> Iterator[Page]:
     context = browser.new_context(
         viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, base_url=live_site
     )
