@@ -43,21 +43,25 @@ class FeedState:
 
     count: int
     modified_at: dt.datetime | None
+    # The publishing generation it was read in: it moves on after every commit that changed
+    # something published, so two commits whose `modified_at` came out of order still change it.
+    generation: int = 0
 
     def etag(self, *parts: object) -> str:
         """A strong ETag for one representation (`parts`: which feed, which page) of this state."""
         stamp = self.modified_at.isoformat() if self.modified_at else "-"
-        text = ":".join([str(self.count), stamp, *map(str, parts)])
+        text = ":".join([str(self.generation), str(self.count), stamp, *map(str, parts)])
         return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 
 
 def feed_state_read() -> FeedState:
     """The state as the database has it now: one aggregate query."""
+    generation = cache.generation()
     row = Publication.objects.aggregate(
         count=Count("pk", filter=Q(status=PublicationStatus.PUBLISHED)),
         modified_at=Max("modified_at"),
     )
-    return FeedState(count=row["count"], modified_at=row["modified_at"])
+    return FeedState(count=row["count"], modified_at=row["modified_at"], generation=generation)
 
 
 def feed_state() -> FeedState:
