@@ -1,5 +1,7 @@
-"""Publishing tests: verdicts walked to approval through the real workflow (the signal publishes
-them), with the after-commit cache invalidation run as it would be in production."""
+"""Publishing tests: published verdicts made the way the desk makes them, with the after-commit
+cache invalidation run as a real commit would. `published(...)` walks a ticket to approval through
+the workflow (the signal publishes it); `publish(state, ...)` publishes a ticket made in a final
+state directly (publication_publish), for tests that need many or dated ones."""
 
 from __future__ import annotations
 
@@ -15,18 +17,42 @@ from PIL import Image
 
 from claims.models import Ticket
 from claims.services import ticket_transition
-from claims.workflow import Verdict
+from claims.workflow import State, Verdict
 from evidence.thumbnails import thumbnail_store
-from tests.factories import EvidenceFactory, TicketFactory
+from publishing.models import Publication
+from publishing.services import publication_publish
+from tests.factories import EvidenceFactory, TicketFactory, ticket_in_state
 
-Publish = Callable[..., Ticket]
+Publish = Callable[..., Publication]
 Step = Callable[[Ticket], Ticket]
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache() -> None:
-    """Rendered pages live in the cache (this run's own Redis db): start every test without any."""
+def _fresh_cache() -> None:
+    """The pages and feeds are cached (this run's own Redis db): every test starts empty."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def publish(db, django_capture_on_commit_callbacks) -> Publish:  # type: ignore[no-untyped-def]
+    """Publish a decided ticket (approved at `decided_at`), running what publishing does after
+    commit (the cache's invalidation) as a real commit would."""
+
+    def make(
+        state: str = State.DEBUNKED, *, decided_at: dt.datetime | None = None, **kwargs: Any
+    ) -> Publication:
+        if decided_at is not None:
+            kwargs["decided_at"] = decided_at
+        ticket: Ticket = ticket_in_state(state, **kwargs)
+        with django_capture_on_commit_callbacks(execute=True):
+            return publication_publish(ticket)
+
+    return make
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +97,7 @@ def resubmit(reviewer: User, django_capture_on_commit_callbacks) -> Callable[...
 
 
 @pytest.fixture
-def published(approve: Step) -> Publish:
+def published(approve: Step) -> Callable[..., Ticket]:
     """`published(verdict=..., evidence=[{...}, ...], rationale=..., **claim_fields)`: a ticket in
     review with that evidence, approved by a second reviewer."""
 
