@@ -28,6 +28,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import condition, require_safe
 
+from claims.media import MEDIA_OBJECT_TYPES, MediaAuthenticity, MediaType
 from claims.workflow import Verdict
 from evidence.models import Kind, Provider, Stance
 from evidence.thumbnails import CONTENT_TYPE, thumbnail_open
@@ -78,6 +79,30 @@ def _evidence_item(item: dict[str, Any], *, ticket_id: int, slug: str) -> dict[s
     }
 
 
+_MEDIA_TYPE_LABELS = {
+    schema_type: label
+    for schema_type, label in (
+        (MEDIA_OBJECT_TYPES[value], label) for value, label in MediaType.choices
+    )
+}
+
+
+def media_shown(mediareview: dict[str, Any] | None) -> dict[str, str] | None:
+    """The media item and its assessment, read back from the published MediaReview (the page
+    says what the markup says)."""
+    if not mediareview:
+        return None
+    code = str(mediareview.get("mediaAuthenticityCategory", "")).rsplit("/", 1)[-1]
+    appearances = mediareview.get("itemReviewed", {}).get("mediaItemAppearance") or [{}]
+    return {
+        "url": appearances[0].get("contentUrl", ""),
+        "type": _MEDIA_TYPE_LABELS.get(appearances[0].get("@type", ""), "Media item"),
+        "code": code,
+        "authenticity": MediaAuthenticity(code).label if code in MediaAuthenticity.values else code,
+        "context": mediareview.get("originalMediaContextDescription", ""),
+    }
+
+
 def page_context(publication: Publication) -> dict[str, Any]:
     """What the template shows, from the snapshot alone (dates parsed back from ISO 8601)."""
     page = publication.page
@@ -96,6 +121,7 @@ def page_context(publication: Publication) -> dict[str, Any]:
         "verdict": publication.verdict,
         "verdict_label": Verdict(publication.verdict).label,
         "rationale": page.get("rationale", ""),
+        "media": media_shown(publication.mediareview),
         "supporting": [item for item in evidence if item["stance"] == Stance.SUPPORTS],
         "refuting": [item for item in evidence if item["stance"] == Stance.REFUTES],
         "opened_at": _datetime(page.get("opened_at")),

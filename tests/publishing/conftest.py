@@ -98,25 +98,28 @@ def resubmit(reviewer: User, django_capture_on_commit_callbacks) -> Callable[...
 
 @pytest.fixture
 def published(approve: Step) -> Callable[..., Ticket]:
-    """`published(verdict=..., evidence=[{...}, ...], rationale=..., **claim_fields)`: a ticket in
-    review with that evidence, approved by a second reviewer."""
+    """`published(verdict=..., evidence=[{...}, ...], rationale=..., ticket={...}, **claim_fields)`:
+    a ticket in review (with those ticket fields) and that evidence, approved by a second
+    reviewer."""
 
     def make(
         *,
         verdict: str = Verdict.DEBUNKED,
         evidence: Iterable[dict[str, Any]] = ({"stance": "refutes"},),
         rationale: str = "Satellite scenes of the depot show no damage.",
+        ticket: dict[str, Any] | None = None,
         **claim: Any,
     ) -> Ticket:
-        ticket = TicketFactory(
+        made = TicketFactory(
             in_review=True,
             proposed_verdict=verdict,
             rationale=rationale,
+            **(ticket or {}),
             **{f"claim__{name}": value for name, value in claim.items()},
         )
         for item in evidence:
-            EvidenceFactory(ticket=ticket, **item)
-        return approve(ticket)
+            EvidenceFactory(ticket=made, **item)
+        return approve(made)
 
     return make
 
