@@ -79,12 +79,8 @@ def _evidence_item(item: dict[str, Any], *, ticket_id: int, slug: str) -> dict[s
     }
 
 
-_MEDIA_TYPE_LABELS = {
-    schema_type: label
-    for schema_type, label in (
-        (MEDIA_OBJECT_TYPES[value], label) for value, label in MediaType.choices
-    )
-}
+# "VideoObject" -> "Video": what the page calls the item the MediaReview names by its type.
+_MEDIA_TYPE_LABELS = {MEDIA_OBJECT_TYPES[value]: label for value, label in MediaType.choices}
 
 
 def media_shown(mediareview: dict[str, Any] | None) -> dict[str, str] | None:
