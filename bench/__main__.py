@@ -1,6 +1,6 @@
 """The benchmark's one command.
 
-    .venv/bin/python -m bench run [--quick] [--only api,workers,scale,admin,workbench,memory,quality,intake] [--keep-databases]
+    .venv/bin/python -m bench run [--quick] [--only api,workers,scale,admin,workbench,memory,quality,intake,publishing] [--keep-databases]
 
 sets up what it needs (its PostgreSQL databases, migrations, gunicorn, the stub server, Celery
 workers), runs every section, stops what it started and writes docs/PERFORMANCE.md. Raw results go
@@ -20,7 +20,17 @@ import time
 
 from bench import runner
 
-SECTIONS = ("api", "workers", "scale", "admin", "workbench", "memory", "quality", "intake")
+SECTIONS = (
+    "api",
+    "workers",
+    "scale",
+    "admin",
+    "workbench",
+    "memory",
+    "quality",
+    "intake",
+    "publishing",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

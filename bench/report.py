@@ -28,8 +28,11 @@ INTAKE_PRECISION_TARGET = 0.70
 INTAKE_CLAIMANT_TARGET = 0.90
 INTAKE_DATE_TARGET = 0.90
 INTAKE_SECONDS_PER_1000_WORDS_TARGET = 1.0
+# Issue 12, publishing.
+PUBLISHING_TARGET_PREFIX = "Publishing: "
+PUBLISHING_P95_TARGET_MS = 20.0
 # Rows of the targets table that bench.runner.splice replaces when only their section was run.
-SPLICED_TARGET_PREFIXES = (MEMORY_TARGET_PREFIX, INTAKE_TARGET_PREFIX)
+SPLICED_TARGET_PREFIXES = (MEMORY_TARGET_PREFIX, INTAKE_TARGET_PREFIX, PUBLISHING_TARGET_PREFIX)
 # The isolation probe: the other providers' p95 may grow by this much while one provider is slow.
 ISOLATION_SLACK_S = 0.25
 
@@ -176,6 +179,8 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rows += quality_targets(results["quality"])
     if "intake" in results:
         rows += intake_targets(results["intake"])
+    if "publishing" in results:
+        rows += publishing_targets(results["publishing"])
     admin = results.get("admin")
     if admin:
         page = admin["pages"]["ticket list"]
@@ -328,6 +333,22 @@ def intake_section(intake: dict[str, Any]) -> str:
     return f"""## 8. Claim intake: extraction on labelled articles
 
 {markdown(intake)}
+"""
+
+
+def publishing_targets(pub: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Issue 12's targets (labels start with PUBLISHING_TARGET_PREFIX, spliced like memory's)."""
+    from bench.publishing_section import publishing_targets as rows
+
+    return rows(pub, prefix=PUBLISHING_TARGET_PREFIX, p95_target_ms=PUBLISHING_P95_TARGET_MS)
+
+
+def publishing_section(pub: dict[str, Any]) -> str:
+    from bench.publishing_section import markdown
+
+    return f"""## 9. Publishing: the feeds at {pub["publications"]["publications"]:,} published verdicts
+
+{markdown(pub)}
 """
 
 
@@ -840,7 +861,17 @@ def render(results: dict[str, Any]) -> str:
 
     sections = [
         s
-        for s in ("api", "workers", "scale", "admin", "workbench", "memory", "quality", "intake")
+        for s in (
+            "api",
+            "workers",
+            "scale",
+            "admin",
+            "workbench",
+            "memory",
+            "quality",
+            "intake",
+            "publishing",
+        )
         if s in results
     ]
     quick = any(results[s].get("quick") for s in sections)
@@ -878,6 +909,7 @@ def render(results: dict[str, Any]) -> str:
         ("memory", memory_section),
         ("quality", quality_section),
         ("intake", intake_section),
+        ("publishing", publishing_section),
     ):
         if name in results:
             parts += [render_section(results[name]), ""]

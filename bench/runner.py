@@ -27,6 +27,7 @@ DATABASES = {
     "memory": "factcheck_bench_memory",
     "quality": "factcheck_bench_quality",  # not used: the pairs need no database
     "intake": "factcheck_bench_intake",  # not used: extraction needs no database
+    "publishing": "factcheck_bench_publishing",
 }
 
 

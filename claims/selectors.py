@@ -8,6 +8,7 @@ see is simply not found.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import connection
@@ -88,7 +89,9 @@ def ticket_detail_get(*, user: User, ticket_id: int) -> Ticket:
 
     return (
         tickets_visible(user=user)
-        .select_related("claim", "assignee", "opened_by", "submitted_by", "decided_by")
+        .select_related(
+            "claim", "assignee", "opened_by", "submitted_by", "decided_by", "publication"
+        )
         .prefetch_related(
             "claim__tags",
             Prefetch("evidence", queryset=Evidence.objects.select_related("added_by")),
@@ -118,7 +121,23 @@ def ticket_relations_loaded(
     prefetched_set(
         ticket, "evidence", sorted(evidence, key=lambda e: (e.added_at, e.pk), reverse=True)
     )
+    # A ticket just opened has no public page; say so as select_related("publication") would.
+    Ticket.publication.related.set_cached_value(ticket, None)  # type: ignore[attr-defined]
     return ticket
+
+
+def ticket_version_get(*, user: User, ticket_id: int) -> int:
+    """A ticket's version alone (its ETag), for answering a conditional GET with one indexed
+    lookup. Raises Ticket.DoesNotExist."""
+    return tickets_visible(user=user).values_list("version", flat=True).get(pk=ticket_id)
+
+
+def tickets_last_modified(*, user: User) -> datetime | None:
+    """When any ticket last changed (every change sets `updated_at`; ticket_updated_idx): the
+    Last-Modified of a list that tickets enter and leave. Not the newest of a page's own rows,
+    which goes back in time when a row leaves the page."""
+    row = tickets_visible(user=user).order_by("-updated_at", "-id").values_list("updated_at")[:1]
+    return next(iter(row), (None,))[0]
 
 
 def ticket_get(*, user: User, ticket_id: int) -> Ticket:

@@ -3,13 +3,14 @@ Domain errors become HTTP errors in factcheck.http.errors."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -34,6 +35,7 @@ from claims.api.serializers import (
 from claims.claimreview import RATING_SCALE_TEXT
 from claims.mediareview import mediareview_build
 from claims.models import Priority, Ticket
+from factcheck.http import conditional
 from factcheck.http.errors import Conflict
 from factcheck.http.pagination import ApiCursorPagination
 from factcheck.http.schema import error_response
@@ -55,6 +57,32 @@ ETAG = OpenApiParameter(
     OpenApiParameter.HEADER,
     response=True,
     description='The ticket\'s version in ETag form, e.g. `"4"`; send it back as If-Match.',
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="An ETag you hold (or a list of them): 304 with no body if it is still current.",
+)
+IF_MODIFIED_SINCE = OpenApiParameter(
+    "If-Modified-Since",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="An HTTP date (a `Last-Modified` you were sent): 304 with no body if nothing "
+    "changed since. Ignored when If-None-Match is sent.",
+)
+LAST_MODIFIED = OpenApiParameter(
+    "Last-Modified",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 304],
+    description="When a ticket last changed (any ticket: one entering or leaving the list "
+    "changes it); send it back as If-Modified-Since.",
+)
+NOT_MODIFIED = OpenApiResponse(
+    description="Not modified: the ETag you sent is current. No body; the ETag is repeated."
 )
 CONFLICT_TRANSITION = error_response(
     "`stale_version`: the ticket has moved on since the version you sent (reload it); "
@@ -156,10 +184,16 @@ class TicketViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="A ticket with its claim, evidence, events, fetch jobs and allowed actions",
-        responses={200: TicketDetailSerializer},
-        parameters=[ETAG],
+        description="Send the ETag you hold as If-None-Match: 304, with no body, while the "
+        "ticket's version is the same (one lookup of the version, nothing else is read).",
+        responses={200: TicketDetailSerializer, 304: NOT_MODIFIED},
+        parameters=[IF_NONE_MATCH, ETAG],
     )
     def retrieve(self, request: Request, pk: int) -> Response:
+        if "If-None-Match" in request.headers:
+            version = selectors.ticket_version_get(user=request.user, ticket_id=pk)
+            if conditional.not_modified(request, etag=f'"{version}"'):
+                return conditional.not_modified_response(f'"{version}"')
         return self._detail_response(pk)
 
     @extend_schema(
@@ -294,6 +328,16 @@ class TicketViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
         return Response(review)
 
 
+PAGE_ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 304],
+    description="This page's version (its tickets at their versions); send it back as "
+    "If-None-Match.",
+)
+
+
 class ClaimReviewPagination(ApiCursorPagination):
     ordering = ("-decided_at", "-id")
 
@@ -311,9 +355,32 @@ class ClaimReviewFeedView(StrictQueryParamsMixin, GenericAPIView):
         summary="Published ClaimReviews, newest first",
         description="Every ticket in a final state, newest approval first, as ClaimReview "
         "JSON-LD. " + RATING_SCALE_TEXT,
-        responses={200: ClaimReviewSerializer(many=True)},
+        responses={200: ClaimReviewSerializer(many=True), 304: NOT_MODIFIED},
+        parameters=[IF_NONE_MATCH, IF_MODIFIED_SINCE, PAGE_ETAG, LAST_MODIFIED],
         operation_id="claimreviews_list",
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(selectors.claimreviews_published(user=request.user))
-        return self.get_paginated_response(ClaimReviewSerializer(page, many=True).data)
+        etag = self._page_etag(request, page)
+        modified = selectors.tickets_last_modified(user=request.user)
+        if conditional.not_modified(request, etag=etag, last_modified=modified):
+            return conditional.not_modified_response(etag, modified)
+        response = self.get_paginated_response(ClaimReviewSerializer(page, many=True).data)
+        for name, value in conditional.validators(etag, modified).items():
+            response[name] = value
+        return response
+
+    def _page_etag(self, request: Request, page: list[Ticket] | None) -> str:
+        """What this page shows: its tickets at their versions (a ticket's ClaimReview changes only
+        with its version), its links, and the media type it is rendered in. Made from the rows the
+        page reads anyway: a 304 skips only the serializing, and costs no query of its own."""
+        rows = [(ticket.pk, ticket.version) for ticket in page or []]
+        text = repr(
+            (
+                rows,
+                self.paginator.get_next_link(),
+                self.paginator.get_previous_link(),
+                request.accepted_media_type,
+            )
+        )
+        return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
