@@ -235,6 +235,7 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
                 "decided_by",
                 "opened_by",
                 "intake_candidate",
+                "publication",
             )
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -49,6 +50,18 @@ def check_path(ticket: Ticket) -> str:
 def claimreview_url(ticket: Ticket) -> str:
     """The ClaimReview's `url`: its public page, FACTCHECK_PUBLIC_BASE_URL + check_path."""
     return f"{settings.FACTCHECK_PUBLIC_BASE_URL}{check_path(ticket)}"
+
+
+def public_page_url(ticket: Ticket) -> str | None:
+    """The ticket's public page if it has one (approved once: published, or under re-examination
+    since), else None. Reads the reverse one-to-one `ticket.publication` (the publishing app's
+    snapshot, with the slug it was published under): callers select_related it to keep this free."""
+    try:
+        publication = ticket.publication  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+    path = reverse("check-page", kwargs={"ticket_id": ticket.pk, "slug": publication.slug})
+    return f"{settings.FACTCHECK_PUBLIC_BASE_URL}{path}"
 
 
 def claimreview_build(ticket: Ticket) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin
 
+from claims.media import MediaAuthenticity, MediaType
 from claims.workflow import FINAL_STATES, Action, State, TicketWorkflow, Verdict
 from factcheck.validators import LATITUDE, LONGITUDE, validate_plausible_date
 
@@ -78,6 +79,18 @@ class Claim(models.Model):
         validators=[validate_plausible_date],
         help_text="End of the claimed event's time window.",
     )
+    media_url = models.URLField(
+        "media URL",
+        max_length=2000,
+        blank=True,
+        help_text="The picture, video or recording the claim is about (its page or the file).",
+    )
+    media_type = models.CharField(
+        max_length=8,
+        choices=MediaType.choices,
+        blank=True,
+        help_text="What the media item is: image, video or audio (give with the media URL).",
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
     geocoded = models.JSONField(
         default=dict,
@@ -128,6 +141,11 @@ class Claim(models.Model):
                 | Q(event_start__lte=F("event_end")),
                 name="claim_event_window_ordered",
             ),
+            models.CheckConstraint(
+                condition=Q(media_url="", media_type="")
+                | (~Q(media_url="") & Q(media_type__in=MediaType.values)),
+                name="claim_media_type_with_url",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -148,8 +166,16 @@ class Claim(models.Model):
                 errors["bbox_south"] = "The south edge must not be north of the north edge."
         if self.event_start and self.event_end and self.event_start > self.event_end:
             errors["event_end"] = "The event window must end after it starts."
+        if self.media_url and not self.media_type:
+            errors["media_type"] = "Say whether the media item is an image, a video or audio."
+        elif self.media_type and not self.media_url:
+            errors["media_url"] = "Give the media item's URL, or no media type."
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def has_media(self) -> bool:
+        return bool(self.media_url)
 
     @property
     def bbox(self) -> tuple[float, float, float, float] | None:
@@ -177,6 +203,17 @@ class Ticket(TicketWorkflow, FSMModelMixin, models.Model):
     verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
     proposed_verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
     rationale = models.TextField(blank=True)
+    media_authenticity = models.CharField(
+        max_length=32,
+        choices=MediaAuthenticity.choices,
+        blank=True,
+        help_text="For a claim about a media item: schema.org's code for how authentic it is as "
+        "shared (required to submit a verdict on such a claim).",
+    )
+    media_context = models.TextField(
+        blank=True,
+        help_text="For a claim about a media item: where it really comes from, its original context.",
+    )
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -241,6 +278,10 @@ class Ticket(TicketWorkflow, FSMModelMixin, models.Model):
                 name="ticket_decided_at_only_in_final_state",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="ticket_version_positive"),
+            models.CheckConstraint(
+                condition=Q(media_authenticity__in=["", *MediaAuthenticity.values]),
+                name="ticket_media_authenticity_known",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -89,7 +89,9 @@ def ticket_detail_get(*, user: User, ticket_id: int) -> Ticket:
 
     return (
         tickets_visible(user=user)
-        .select_related("claim", "assignee", "opened_by", "submitted_by", "decided_by")
+        .select_related(
+            "claim", "assignee", "opened_by", "submitted_by", "decided_by", "publication"
+        )
         .prefetch_related(
             "claim__tags",
             Prefetch("evidence", queryset=Evidence.objects.select_related("added_by")),
@@ -119,6 +121,8 @@ def ticket_relations_loaded(
     prefetched_set(
         ticket, "evidence", sorted(evidence, key=lambda e: (e.added_at, e.pk), reverse=True)
     )
+    # A ticket just opened has no public page; say so as select_related("publication") would.
+    Ticket.publication.related.set_cached_value(ticket, None)  # type: ignore[attr-defined]
     return ticket
 
 

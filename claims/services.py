@@ -122,6 +122,8 @@ def ticket_transition(
     verdict: str = "",
     rationale: str = "",
     note: str = "",
+    media_authenticity: str = "",
+    media_context: str = "",
 ) -> Ticket:
     """Take one workflow action, in one transaction: lock the row, check the version, apply the
     transition (claims.workflow.perform decides who may, from which state, with which input), save
@@ -129,7 +131,13 @@ def ticket_transition(
 
     Raises PermissionDenied, StaleVersion, TransitionNotAllowed or InvalidInput; then nothing changed.
     """
-    inputs = {"verdict": verdict, "rationale": rationale, "note": note}
+    inputs = {
+        "verdict": verdict,
+        "rationale": rationale,
+        "note": note,
+        "media_authenticity": media_authenticity,
+        "media_context": media_context,
+    }
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
         if ticket.version != version:

@@ -31,6 +31,7 @@ from timezonefinder import TimezoneFinder
 
 from claims import services, workflow
 from claims.changes import changes_text
+from claims.claimreview import public_page_url
 from claims.models import Claim, Ticket, TicketEvent
 from evidence import services as evidence_services
 from evidence.models import ACTIVE_FETCH_STATUSES, Evidence, FetchJob, Kind, Stance
@@ -655,6 +656,7 @@ def workbench_context(
         "status_url": reverse("admin:claims_ticket_status", args=[ticket.pk]),
         "similar": similar_claims(ticket=ticket, user=user),
         "posted": posted or {},
+        "public_url": public_page_url(ticket),
     }
 
 

@@ -5,7 +5,9 @@
     submit_for_review  researching       in_review          fact-checker, reviewer   verdict + rationale;
                                                                                      corroborated needs a
                                                                                      `supports` item, debunked
-                                                                                     a `refutes` item
+                                                                                     a `refutes` item; a claim
+                                                                                     about a media item needs
+                                                                                     media_authenticity
     request_changes    in_review         researching        reviewer                 a note
     approve            in_review         proposed verdict   reviewer                 not the submitter (while
                                                                                      FACTCHECK_REQUIRE_SECOND_
@@ -36,6 +38,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, can_proceed, transition
 
+from claims.media import MediaAuthenticity
 from factcheck.errors import DomainError, InvalidInput, PermissionDenied, TransitionNotAllowed
 
 if TYPE_CHECKING:
@@ -126,6 +129,8 @@ WORKFLOW_FIELDS: tuple[str, ...] = (
     "verdict",
     "proposed_verdict",
     "rationale",
+    "media_authenticity",
+    "media_context",
     "assignee",
     "submitted_by",
     "decided_by",
@@ -150,9 +155,20 @@ class TicketWorkflow(models.Model):
             self.assignee = actor
 
     @transition(field="state", source=State.RESEARCHING, target=State.IN_REVIEW)
-    def submit_for_review(self, *, actor: User, verdict: str, rationale: str, **_: Any) -> None:
+    def submit_for_review(
+        self,
+        *,
+        actor: User,
+        verdict: str,
+        rationale: str,
+        media_authenticity: str = "",
+        media_context: str = "",
+        **_: Any,
+    ) -> None:
         self.proposed_verdict = verdict
         self.rationale = rationale
+        self.media_authenticity = media_authenticity
+        self.media_context = media_context.strip()
         self.submitted_by = actor
 
     @transition(field="state", source=State.IN_REVIEW, target=State.RESEARCHING)
@@ -172,8 +188,12 @@ class TicketWorkflow(models.Model):
 
     @transition(field="state", source=FINAL_STATES, target=State.RESEARCHING)
     def reopen(self, *, actor: User, **_: Any) -> None:
+        # The media item's assessment belongs to the verdict it was submitted with: reopening
+        # clears both, and the next submission gives them again.
         self.verdict = ""
         self.proposed_verdict = ""
+        self.media_authenticity = ""
+        self.media_context = ""
         self.submitted_by = None
         self.decided_by = None
         self.decided_at = None
@@ -226,6 +246,8 @@ def _check_inputs(ticket: Ticket, action: str, inputs: dict[str, str]) -> None:
     verdict = inputs.get("verdict") or ""
     if action == Action.SUBMIT_FOR_REVIEW and verdict and verdict not in Verdict.values:
         errors["verdict"] = [f"Must be one of: {', '.join(Verdict.values)}."]
+    if action == Action.SUBMIT_FOR_REVIEW:
+        errors.update(_media_input_errors(ticket, inputs))
     if errors:
         raise InvalidInput("Missing or invalid input.", field_errors=errors)
     if action == Action.SUBMIT_FOR_REVIEW and verdict in STANCE_REQUIRED_FOR_VERDICT:
@@ -235,6 +257,27 @@ def _check_inputs(ticket: Ticket, action: str, inputs: dict[str, str]) -> None:
                 f"A '{verdict}' verdict needs at least one evidence item that {stance} the claim.",
                 field_errors={"verdict": [f"No evidence item with stance '{stance}' yet."]},
             )
+
+
+def _media_input_errors(ticket: Ticket, inputs: dict[str, str]) -> dict[str, list[str]]:
+    """A verdict on a claim about a media item says how authentic the item is (schema.org's
+    codes); a claim without one takes no media assessment, so nothing is published that the claim
+    cannot carry."""
+    authenticity = (inputs.get("media_authenticity") or "").strip()
+    context = (inputs.get("media_context") or "").strip()
+    if not ticket.claim.media_url:
+        return {
+            name: ["This claim names no media item."]
+            for name, value in (("media_authenticity", authenticity), ("media_context", context))
+            if value
+        }
+    if not authenticity:
+        return {
+            "media_authenticity": ["Required to submit a verdict on a claim about a media item."]
+        }
+    if authenticity not in MediaAuthenticity.values:
+        return {"media_authenticity": [f"Must be one of: {', '.join(MediaAuthenticity.values)}."]}
+    return {}
 
 
 def perform(ticket: Ticket, *, actor: User, action: str, inputs: dict[str, str]) -> None:

@@ -124,3 +124,19 @@ def on_ticket_transitioned(
         publication_publish(ticket)
     elif action == Action.REOPEN and from_state in FINAL_STATES:
         publication_reexamine(ticket)
+
+
+def publications_backfill() -> list[Publication]:
+    """Publish every decided ticket that has no Publication: the verdicts approved before pages
+    existed (issue 12). A ticket already published is left as it is; each is published in its own
+    transaction, so a failure stops the run without undoing the pages already made."""
+    published = []
+    pending = (
+        Ticket.objects.filter(state__in=FINAL_STATES, publication__isnull=True)
+        .select_related("claim")
+        .order_by("decided_at", "pk")
+    )
+    for ticket in pending.iterator(chunk_size=200):
+        with transaction.atomic():
+            published.append(publication_publish(ticket))
+    return published

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims import workflow
-from claims.claimreview import CLAIMREVIEW_SCHEMA, claimreview_build
+from claims.claimreview import CLAIMREVIEW_SCHEMA, claimreview_build, public_page_url
 from claims.models import CLAIM_FIELDS, Claim, Priority, Ticket, TicketEvent
 from claims.workflow import Action, State, Verdict
 from evidence.api.serializers import EvidenceSerializer, FetchJobSerializer
@@ -274,6 +274,10 @@ class TicketDetailSerializer(TicketSerializer):
     evidence = EvidenceSerializer(many=True, read_only=True)
     events = TicketEventSerializer(many=True, read_only=True)
     fetch_jobs = FetchJobSerializer(many=True, read_only=True)
+    public_url = serializers.SerializerMethodField(
+        help_text="The verdict's public page (also the ClaimReview's `url`); null until a verdict "
+        "is approved. A reopened verdict's page stays, marked as under re-examination."
+    )
 
     class Meta(TicketSerializer.Meta):
         fields = [
@@ -285,8 +289,13 @@ class TicketDetailSerializer(TicketSerializer):
             "evidence",
             "events",
             "fetch_jobs",
+            "public_url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_public_url(self, ticket: Ticket) -> str | None:
+        return public_page_url(ticket)
 
     @extend_schema_field(
         {"type": "array", "items": {"type": "string", "enum": list(Action.values)}}

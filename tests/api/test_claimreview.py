@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.test import override_settings
 
+from claims.claimreview import claimreview_url
 from claims.models import Ticket
 from claims.workflow import State
 from tests.api.test_tickets import error_of
@@ -39,7 +40,11 @@ def test_claimreview_maps_the_ticket_as_the_spec_says(client_for, reporter):
     review = response.json()
     assert review["@context"] == "https://schema.org"
     assert review["@type"] == "ClaimReview"
-    assert review["url"] == f"https://factcheck.example.org/api/v1/tickets/{ticket.pk}/claimreview/"
+    # The verdict's public page (publishing), not the API endpoint.
+    assert (
+        review["url"]
+        == f"https://factcheck.example.org/checks/{ticket.pk}-all-91-drones-were-shot-down/"
+    )
     assert review["claimReviewed"] == "All 91 drones were shot down."
     assert review["itemReviewed"] == {
         "@type": "Claim",
@@ -114,7 +119,7 @@ def test_feed_lists_published_verdicts_newest_decision_first(client_for, reporte
     client = client_for(reporter)
 
     page = client.get("/api/v1/claimreviews/?page_size=1").json()
-    assert [r["url"].rsplit("/", 3)[-3] for r in page["results"]] == [str(first.pk)]
+    assert [r["url"] for r in page["results"]] == [claimreview_url(first)]
     rest = client.get(page["next"]).json()
     assert [r["reviewRating"]["alternateName"] for r in rest["results"]] == ["Debunked"]
     assert rest["next"] is None
