@@ -201,6 +201,7 @@ def test_every_item_links_to_its_verdicts_public_page(client, publish):
         assert match.url_name == "check-page"
         publication = published[match.kwargs["ticket_id"]]
         assert match.kwargs["slug"] == publication.slug
+        assert client.get(urlsplit(url).path).status_code == 200
 
 
 def test_feeds_answer_only_safe_methods(client):
