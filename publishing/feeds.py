@@ -57,7 +57,9 @@ def _absolute(path: str) -> str:
     return f"{settings.FACTCHECK_PUBLIC_BASE_URL}{path}"
 
 
-def _headers(response: HttpResponse, entry: Rendered | None, etag: str, modified: float | None):
+def _headers(
+    response: HttpResponse, entry: Rendered | None, etag: str, modified: float | None
+) -> HttpResponse:
     response["ETag"] = etag
     if modified is not None:
         response["Last-Modified"] = http_date(modified)
@@ -81,6 +83,7 @@ def served(
     """One representation of a feed: 304 if the client has it, else the body (cached)."""
     key = cache.key("feed", *parts)
     entry: Rendered | None = django_cache.get(key)
+    state: FeedState | None = None
     if entry is not None:
         etag, modified = entry.etag, entry.last_modified
     else:
@@ -94,7 +97,7 @@ def served(
     if verdict is not None:  # 412: an If-Match or If-Unmodified-Since that does not hold
         return verdict
     if entry is None:
-        entry = render(state)
+        entry = render(state or feed_state())
         django_cache.set(key, entry, BODY_TIMEOUT)
     response = HttpResponse(entry.body, content_type=content_type)
     return _headers(response, entry, entry.etag, entry.last_modified)
