@@ -123,7 +123,7 @@ def _rows(
         claims.append(
             f"{claim_id}\t{maker.text()}\t{maker.claimant()}\t{claimed.isoformat()}\t"
             f"https://news.example.org/{claim_id}\ten\t{place}\t{lat}\t{lon}\t"
-            f"\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t{{}}\t{_ts(opened)}\n"
+            f"\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t{{}}\t{_ts(opened)}\t\t\n"
         )
         state = rng.choices(states, weights)[0]
         final = state in decided
@@ -147,6 +147,8 @@ def _rows(
                     str(rng.randint(1, 6)),
                     _ts(opened),
                     _ts(decided_at or opened),
+                    "",  # media_authenticity: the loader's claims name no media item
+                    "",  # media_context
                 ]
             )
             + "\n"
@@ -158,11 +160,13 @@ def _rows(
 
 CLAIM_COLUMNS = (
     "id, text, claimant, claimed_at, source_url, language, place_name, latitude, longitude, "
-    "bbox_west, bbox_south, bbox_east, bbox_north, event_start, event_end, geocoded, created_at"
+    "bbox_west, bbox_south, bbox_east, bbox_north, event_start, event_end, geocoded, created_at, "
+    "media_url, media_type"
 )
 TICKET_COLUMNS = (
     "id, claim_id, state, verdict, proposed_verdict, rationale, priority, assignee_id, "
-    "opened_by_id, submitted_by_id, decided_by_id, decided_at, version, created_at, updated_at"
+    "opened_by_id, submitted_by_id, decided_by_id, decided_at, version, created_at, updated_at, "
+    "media_authenticity, media_context"
 )
 
 

@@ -14,7 +14,6 @@ yields the state.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -58,7 +57,9 @@ def _absolute(path: str) -> str:
     return f"{settings.FACTCHECK_PUBLIC_BASE_URL}{path}"
 
 
-def _headers(response: HttpResponse, entry: Rendered | None, etag: str, modified: float | None):
+def _headers(
+    response: HttpResponse, entry: Rendered | None, etag: str, modified: float | None
+) -> HttpResponse:
     response["ETag"] = etag
     if modified is not None:
         response["Last-Modified"] = http_date(modified)
@@ -82,6 +83,7 @@ def served(
     """One representation of a feed: 304 if the client has it, else the body (cached)."""
     key = cache.key("feed", *parts)
     entry: Rendered | None = django_cache.get(key)
+    state: FeedState | None = None
     if entry is not None:
         etag, modified = entry.etag, entry.last_modified
     else:
@@ -95,7 +97,7 @@ def served(
     if verdict is not None:  # 412: an If-Match or If-Unmodified-Since that does not hold
         return verdict
     if entry is None:
-        entry = render(state)
+        entry = render(state or feed_state())
         django_cache.set(key, entry, BODY_TIMEOUT)
     response = HttpResponse(entry.body, content_type=content_type)
     return _headers(response, entry, entry.etag, entry.last_modified)
@@ -112,21 +114,19 @@ def page_requested(request: HttpRequest) -> int:
     return int(raw)
 
 
-def pages_in(state: FeedState) -> int:
-    return max(1, math.ceil(state.count / FEED_PAGE_SIZE))
-
-
 def _page_url(number: int) -> str:
     path = reverse("checks-feed-json")
     return _absolute(path if number == 1 else f"{path}?page={number}")
 
 
-def page_links(number: int, last: int) -> str:
-    """RFC 8288 Link header: first, last, and prev / next where they exist."""
-    links = [(1, "first"), (last, "last")]
+def page_links(number: int, *, has_next: bool) -> str:
+    """RFC 8288 Link header: first, and prev / next where they exist. No `last`: knowing it
+    would mean counting every publication (a page tells whether one follows by reading one row
+    more)."""
+    links = [(1, "first")]
     if number > 1:
         links.append((number - 1, "prev"))
-    if number < last:
+    if has_next:
         links.append((number + 1, "next"))
     return ", ".join(f'<{_page_url(n)}>; rel="{rel}"' for n, rel in links)
 
@@ -144,8 +144,7 @@ def data_feed_item(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def data_feed_build(state: FeedState, number: int) -> dict[str, Any]:
-    rows = feed_page(offset=(number - 1) * FEED_PAGE_SIZE, limit=FEED_PAGE_SIZE)
+def data_feed_build(state: FeedState, rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "@context": "https://schema.org",
         "@type": "DataFeed",
@@ -165,12 +164,15 @@ def json_feed_response(request: HttpRequest) -> HttpResponse:
     number = page_requested(request)
 
     def render(state: FeedState) -> Rendered:
-        body = json.dumps(data_feed_build(state, number), ensure_ascii=False).encode()
-        links = page_links(number, pages_in(state))
+        # One row more than a page: whether another page follows.
+        rows = feed_page(offset=(number - 1) * FEED_PAGE_SIZE, limit=FEED_PAGE_SIZE + 1)
+        if number > 1 and not rows:
+            raise Http404("No such page of the feed.")
+        shown = rows[:FEED_PAGE_SIZE]
+        body = json.dumps(data_feed_build(state, shown), ensure_ascii=False).encode()
+        links = page_links(number, has_next=len(rows) > FEED_PAGE_SIZE)
         return Rendered(body, state.etag("json", number), _timestamp(state), links)
 
-    if number > pages_in(feed_state()):  # from the cache: no query while nothing changed
-        raise Http404("No such page of the feed.")
     return served(
         request, parts=("json", number), content_type=JSON_FEED_CONTENT_TYPE, render=render
     )
@@ -217,7 +219,7 @@ class ChecksAtomFeed(Feed):
         return str(item["claimreview"]["url"])
 
     def item_description(self, item: dict[str, Any]) -> str:
-        return str(item["page"].get("rationale") or "")
+        return str(item["rationale"] or "")
 
     def item_pubdate(self, item: dict[str, Any]) -> Any:
         return item["published_at"]

@@ -146,3 +146,21 @@ def test_a_304_of_the_list_skips_the_serializing_not_the_page_query(
     with django_assert_max_num_queries(200) as conditional:
         assert client.get(CLAIMREVIEWS, HTTP_IF_NONE_MATCH=etag).status_code == 304
     assert len(conditional) == len(full)  # the page and the date: the ETag is made of them
+
+
+def test_the_schema_documents_the_304s_and_their_headers(client):
+    import json
+
+    schema = json.loads(
+        client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").content
+    )
+    for path in ("/api/v1/tickets/{id}/", CLAIMREVIEWS):
+        operation = schema["paths"][path]["get"]
+        assert "304" in operation["responses"], path
+        assert "content" not in operation["responses"]["304"], path
+        assert "ETag" in operation["responses"]["304"]["headers"], path
+        names = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+        assert "If-None-Match" in names, path
+    listing = schema["paths"][CLAIMREVIEWS]["get"]
+    assert "Last-Modified" in listing["responses"]["200"]["headers"]
+    assert "If-Modified-Since" in {p["name"] for p in listing["parameters"]}

@@ -129,9 +129,8 @@ def test_json_feed_is_paged_with_link_headers_in_a_stable_order(client, publish,
 
     first = client.get(JSON_FEED)
     links = _links(first)
-    assert set(links) == {"first", "last", "next"}
+    assert set(links) == {"first", "next"}
     assert links["next"].endswith("/checks/feed.json?page=2")
-    assert links["last"].endswith("/checks/feed.json?page=3")
     seen, response = [], first
     while True:
         seen += [r["url"] for r in claimreviews(json.loads(response.content))]
@@ -141,6 +140,7 @@ def test_json_feed_is_paged_with_link_headers_in_a_stable_order(client, publish,
         response = client.get(urlsplit(following).path + "?" + urlsplit(following).query)
         assert response.status_code == 200
     assert seen == newest_first
+    assert set(_links(response)) == {"first", "prev"}
     assert _links(response)["prev"].endswith("/checks/feed.json?page=2")
 
 
@@ -201,6 +201,7 @@ def test_every_item_links_to_its_verdicts_public_page(client, publish):
         assert match.url_name == "check-page"
         publication = published[match.kwargs["ticket_id"]]
         assert match.kwargs["slug"] == publication.slug
+        assert client.get(urlsplit(url).path).status_code == 200
 
 
 def test_feeds_answer_only_safe_methods(client):
