@@ -9,7 +9,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from claims.api.serializers import ClaimInputSerializer, PriorityField
+from claims.api.serializers import ClaimInputSerializer, PriorityField, blank_url_field
 from claims.models import Claim
 from factcheck.errors import InvalidInput
 from factcheck.http.serializers import (
@@ -188,9 +188,15 @@ class CandidateSerializer(ReadModelSerializer):
         return ClaimMatchResultSerializer(matches, many=True).data
 
 
+URL_HELP = "The page the desk asked to fetch."
+SOURCE_URL_HELP = "Where the article was published; set on the tickets opened from it."
+
+
 class IntakeSerializer(ReadModelSerializer):
     """An article taken in and the candidate claims read off it."""
 
+    url = blank_url_field(URL_HELP)
+    source_url = blank_url_field(SOURCE_URL_HELP)
     created_by = UserRefSerializer(read_only=True, allow_null=True)
     candidates = serializers.SerializerMethodField(
         help_text="In article order; empty until `status` is `ready`."
@@ -228,6 +234,8 @@ class IntakeSerializer(ReadModelSerializer):
 class IntakeSummarySerializer(ReadModelSerializer):
     """An intake in a list: no text, no candidates."""
 
+    url = blank_url_field(URL_HELP)
+    source_url = blank_url_field(SOURCE_URL_HELP)
     created_by = UserRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
