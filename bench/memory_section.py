@@ -216,23 +216,26 @@ def rows_load(using: str, first: int, vectors: np.ndarray, texts: list[str]) -> 
         with raw.transaction(), raw.cursor() as cur:
             with cur.copy(
                 "COPY claims_claim (id, text, claimant, claimed_at, source_url, language, "
-                "place_name, geocoded, created_at) FROM STDIN"
+                "place_name, geocoded, created_at, media_url, media_type) FROM STDIN"
             ) as copy:
                 for pk in ids:
                     text = f"{texts[pk % len(texts)]} (#{pk})".replace("\t", " ")
                     copy.write_row(
-                        (pk, text, "A spokesperson", "2026-01-05", "", "en", "", "{}", now)
+                        (pk, text, "A spokesperson", "2026-01-05", "", "en", "", "{}", now, "", "")
                     )
             with cur.copy(
                 "COPY claims_ticket (id, claim_id, state, verdict, proposed_verdict, rationale, "
-                "priority, version, decided_at, created_at, updated_at) FROM STDIN"
+                "priority, version, decided_at, created_at, updated_at, media_authenticity, "
+                "media_context) FROM STDIN"
             ) as copy:
                 for pk in ids:  # a quarter decided, as the desk's memory would be
                     decided = pk % 4 == 0
                     verdict = "debunked" if decided else ""
                     state = verdict or "unverified"
                     at = now if decided else None
-                    copy.write_row((pk, pk, state, verdict, verdict, "", 2, 1, at, now, now))
+                    copy.write_row(
+                        (pk, pk, state, verdict, verdict, "", 2, 1, at, now, now, "", "")
+                    )
             with cur.copy(
                 "COPY memory_claimembedding (ticket_id, model, model_version, dimensions, vector, "
                 "text_sha256, updated_at) FROM STDIN (FORMAT BINARY)"
