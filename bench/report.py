@@ -346,7 +346,7 @@ def publishing_targets(pub: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 def publishing_section(pub: dict[str, Any]) -> str:
     from bench.publishing_section import markdown
 
-    return f"""## 9. Publishing: the feeds at {pub["publications"]["publications"]:,} published verdicts
+    return f"""## 9. Publishing: the public page and the feeds at {pub["publications"]["publications"]:,} published verdicts
 
 {markdown(pub)}
 """
