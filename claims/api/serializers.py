@@ -3,6 +3,7 @@ claims.services and claims.workflow."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
@@ -350,7 +351,9 @@ class ClaimReviewSerializerExtension(OpenApiSerializerExtension):
         return "ClaimReview"
 
     def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
-        return CLAIMREVIEW_SCHEMA
+        # A copy: the schema's post-processing hooks rewrite what they are given in place (enums
+        # become components), and the module's dict is also what tests validate documents with.
+        return copy.deepcopy(CLAIMREVIEW_SCHEMA)
 
 
 class MediaReviewSerializer(serializers.BaseSerializer):
@@ -367,4 +370,4 @@ class MediaReviewSerializerExtension(OpenApiSerializerExtension):
         return "MediaReview"
 
     def map_serializer(self, auto_schema: Any, direction: str) -> dict[str, Any]:
-        return MEDIAREVIEW_SCHEMA
+        return copy.deepcopy(MEDIAREVIEW_SCHEMA)  # a copy, as for the ClaimReview
