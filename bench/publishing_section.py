@@ -93,11 +93,12 @@ def publish_all(seed: int = 12) -> dict[str, Any]:
     from django.db import connection
 
     from claims.claimreview import check_slug, claimreview_build
+    from claims.mediareview import mediareview_build
     from claims.models import Ticket
     from evidence.models import Evidence
     from publishing import cache
     from publishing.models import Publication, PublicationStatus
-    from publishing.services import mediareview_build, page_build
+    from publishing.services import page_build
 
     rng = random.Random(seed)
     started = time.monotonic()

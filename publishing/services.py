@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.claimreview import check_slug, claimreview_build
+from claims.mediareview import mediareview_build
 from claims.models import Ticket
 from claims.workflow import FINAL_STATES, Action
 from evidence.models import Evidence, Stance
@@ -69,15 +70,6 @@ def page_build(ticket: Ticket) -> dict[str, Any]:
         "opened_at": _iso(ticket.created_at),
         "approved_at": _iso(ticket.decided_at),
     }
-
-
-def mediareview_build(ticket: Ticket) -> dict[str, Any] | None:
-    """The ticket's MediaReview, if its claim is about a media item (claims.mediareview, issue 12)."""
-    try:
-        from claims.mediareview import mediareview_build as build  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return build(ticket)
 
 
 def publication_publish(ticket: Ticket) -> Publication:
