@@ -16,7 +16,7 @@ from claims.audit import event_build, event_record
 from claims.changes import ticket_changes, ticket_snapshot
 from claims.models import CLAIM_FIELDS, Claim, EventAction, Priority, Tag, Ticket, TicketEvent
 from claims.selectors import ticket_relations_loaded, users_assignable
-from claims.signals import ticket_transitioned
+from claims.signals import ticket_opened, ticket_transitioned
 from factcheck.errors import InvalidInput, PermissionDenied, StaleVersion
 
 OPEN_PERMISSION = "claims.add_ticket"
@@ -104,6 +104,7 @@ def ticket_open(
                 ticket=ticket, actor=opened_by, providers=providers, opening_events=events
             )
             TicketEvent.objects.bulk_create(events)
+            ticket_opened.send(sender=Ticket, tickets=[ticket], actor=opened_by)
     except IntegrityError as error:
         raise InvalidInput(
             "The claim breaks a data rule.", field_errors={"claim": [str(error).splitlines()[0]]}

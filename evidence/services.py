@@ -19,6 +19,7 @@ from claims.models import BBOX_FIELDS, Claim, EventAction, Ticket, TicketEvent
 from evidence import relevance
 from evidence.models import ACTIVE_FETCH_STATUSES, Evidence, FetchJob, FetchStatus, Kind, Provider
 from evidence.providers.base import Candidate, configuration_gap
+from evidence.signals import fetch_job_closed
 from factcheck.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 
 if TYPE_CHECKING:
@@ -539,6 +540,7 @@ def fetch_job_finish(
                 + (f" Place found: {claim.geocoded['display_name']}." if placed else "")
             ),
         )
+        fetch_job_closed.send(sender=FetchJob, job=current, status=current.status)
     return current
 
 
@@ -583,6 +585,7 @@ def fetch_job_fail(*, job: FetchJob, error: str) -> FetchJob | None:
                 f"attempt{'s' if current.attempts != 1 else ''}: {error}"
             ),
         )
+        fetch_job_closed.send(sender=FetchJob, job=current, status=current.status)
     return current
 
 
