@@ -127,12 +127,13 @@ def demo_env(live: bool, stub_port: int) -> dict[str, str]:
 
 
 def token_hint(environ: Mapping[str, str]) -> str:
-    """The command that prints a user's API token, to run from the checkout in another shell. It
+    """The command that makes and prints an API token for a user, to run from the checkout in
+    another shell (keys are stored as digests, so a key is printed once, when it is made). It
     carries DJANGO_DEBUG=true when the demo set that for itself (see demo_env: the demo has no
     DJANGO_SECRET_KEY, which settings demand outside debug), so that it works as printed."""
     prefix = "" if "DJANGO_DEBUG" in environ else "DJANGO_DEBUG=true "
     python = PY.relative_to(ROOT)
-    return f"{prefix}{python} manage.py create_role_user <username> --role <role>"
+    return f"{prefix}{python} manage.py api_token create <username> --name demo"
 
 
 def up(args: argparse.Namespace) -> None:
@@ -147,8 +148,18 @@ def up(args: argparse.Namespace) -> None:
     manage("migrate", "--no-input", "-v", "0", env=env)
     for username, role, password in DEMO_USERS:
         flags = ["--role", "reviewer", "--superuser"] if role == "superuser" else ["--role", role]
+        # No API token: nobody would see its key (`api_token create` prints one on demand).
         subprocess.run(
-            [PY, "manage.py", "create_role_user", username, *flags, "--password", password],
+            [
+                PY,
+                "manage.py",
+                "create_role_user",
+                username,
+                *flags,
+                "--password",
+                password,
+                "--no-token",
+            ],
             cwd=ROOT,
             env=env,
             check=True,
@@ -215,6 +226,8 @@ def up(args: argparse.Namespace) -> None:
         "  Logins (username / password, role):",
         *[f"    {u:<6} / {p:<16} {r}" for u, r, p in DEMO_USERS],
         f"  API tokens: {token_hint(os.environ)}",
+        "  Two-factor authentication is off in this demo (FACTCHECK_REQUIRE_2FA=true turns it on:",
+        "  reviewers and the superuser then enrol an authenticator app at their first login).",
     ]
     if not args.live:
         lines.append(

@@ -26,12 +26,12 @@ def _setup_users() -> str:
     """A reporter with an API token (reporters may open tickets and read them)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from rest_framework.authtoken.models import Token
+
+    from accounts.services import api_token_create
 
     user, _ = get_user_model().objects.get_or_create(username="bench-reporter", is_staff=True)
     user.groups.add(Group.objects.get(name="reporter"))
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    return api_token_create(user=user, name="bench")[1]
 
 
 def _create_table() -> None:

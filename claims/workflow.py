@@ -15,6 +15,12 @@
                                                                                      excepted)
     reopen             any final state   researching        reviewer                 a note
 
+Every review action (request_changes, approve, reopen) also needs a confirmed second factor while
+FACTCHECK_REQUIRE_2FA is on (`second_factor_missing`): an account that can publish verdicts under
+the desk's name is worth stealing, so it is refused through every door (admin, API) until it has
+enrolled an authenticator app. The check asks django-otp (a library) directly, so the core apps
+need nothing of the accounts app that offers the enrolment page.
+
 Who may take an action is declared once, in `RULES` (a permission the roles' groups hold, the
 inputs it needs, a guard); `allowed_actions` and `perform` apply the same refusal. Superusers hold
 every permission and the four-eyes guard does not bind them (SPEC §3: superusers may do
@@ -37,6 +43,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, can_proceed, transition
+from django_otp import user_has_device
 
 from claims.media import MediaAuthenticity
 from factcheck.errors import DomainError, InvalidInput, PermissionDenied, TransitionNotAllowed
@@ -87,6 +94,38 @@ class Role(models.TextChoices):
 
 RESEARCH_PERMISSION = "claims.research_ticket"
 REVIEW_PERMISSION = "claims.review_ticket"
+
+
+SECOND_FACTOR_REQUIRED_MESSAGE = (
+    "Two-factor authentication is required to review verdicts: enrol an authenticator app on "
+    "your Two-factor authentication page in the admin (/admin/two-factor/) first."
+)
+
+
+def second_factor_required(user: User) -> bool:
+    """FACTCHECK_REQUIRE_2FA binds reviewers and superusers (whoever holds the review permission)."""
+    return (
+        bool(settings.FACTCHECK_REQUIRE_2FA)
+        and getattr(user, "is_authenticated", False)
+        and user.has_perm(REVIEW_PERMISSION)
+    )
+
+
+def has_second_factor(user: User) -> bool:
+    """Whether the user has a confirmed OTP device. Asked once per request: the answer is kept on
+    the user object (a fresh one, or a copy, in every request)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    has_device = getattr(user, "_factcheck_has_second_factor", None)
+    if has_device is None:
+        has_device = user_has_device(user, confirmed=True)
+        user._factcheck_has_second_factor = has_device  # type: ignore[union-attr]
+    return has_device
+
+
+def second_factor_missing(user: User) -> bool:
+    """True when the user must have a confirmed OTP device and has none."""
+    return second_factor_required(user) and not has_second_factor(user)
 
 
 def second_reviewer_required() -> bool:
@@ -235,6 +274,8 @@ def _refusal(ticket: Ticket, user: User, action: str) -> DomainError | None:
         rule = rule_for(user, action)
     except DomainError as error:
         return error
+    if rule.permission == REVIEW_PERMISSION and second_factor_missing(user):
+        return PermissionDenied(SECOND_FACTOR_REQUIRED_MESSAGE)
     if not can_proceed(_transition_method(ticket, action)):
         return TransitionNotAllowed(
             f"Cannot {Action(action).label.lower()} a ticket that is {ticket.get_state_display()}."

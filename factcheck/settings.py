@@ -4,6 +4,7 @@ Everything an operator may change is read from the environment here, and only he
 is listed in the README with its default. Bad values stop start-up with ImproperlyConfigured.
 """
 
+import datetime as dt
 import importlib.util
 from pathlib import Path
 
@@ -49,7 +50,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "claims.apps.DeskAdminConfig",  # django.contrib.admin, the desk overview as its index
+    # django.contrib.admin, the desk overview as its index, with the second factor (accounts/)
+    "accounts.apps.SecureAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,7 +59,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -237,7 +238,7 @@ if FACTCHECK_AUTH_CACHE_SECONDS < 0:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "factcheck.http.authentication.CachedTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "factcheck.http.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -569,6 +570,56 @@ if FACTCHECK_THUMBNAIL_BUDGET_SECONDS >= FACTCHECK_TASK_SOFT_TIME_LIMIT:
 FACTCHECK_PROVIDERS["thumbnails"] = {
     "rate_per_second": _positive_float("FACTCHECK_THUMBNAIL_RATE", 10.0),
 }
+
+# --- Accounts: second factor, login throttling, hashed API tokens, security events ------------------
+
+# accounts/ first: its templates (the admin's user links) come before django.contrib.admin's.
+INSTALLED_APPS.insert(0, "accounts")
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+INSTALLED_APPS += ["axes"]
+# django-otp marks request.user verified from the session; axes turns a lockout into its page
+# (last, as axes asks).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# Axes first: it refuses a locked-out user before any password is checked (and needs the request
+# in authenticate(), which Django's login form passes).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Reviewers and superusers need a confirmed authenticator device (TOTP) to use the admin and to
+# take any review action through any door; off by default only in debug (the demo's logins).
+FACTCHECK_REQUIRE_2FA = env.bool("FACTCHECK_REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = FACTCHECK_PUBLISHER_NAME
+# After a wrong code, django-otp makes a device wait 2^(n-1) seconds before it checks another.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# Failed logins (the admin's form; the API has no password door and issues no tokens) are counted
+# per username and, separately, per address: either one reaching the limit locks for the cool-off.
+FACTCHECK_LOGIN_FAILURE_LIMIT = _positive_int("FACTCHECK_LOGIN_FAILURE_LIMIT", 10)
+FACTCHECK_LOGIN_COOLOFF_MINUTES = _positive_int("FACTCHECK_LOGIN_COOLOFF_MINUTES", 15)
+AXES_ENABLED = env.bool("FACTCHECK_LOGIN_THROTTLE_ENABLED", default=True)
+AXES_FAILURE_LIMIT = FACTCHECK_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=FACTCHECK_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# One rule for the address of a client (accounts.addresses): REMOTE_ADDR, no forwarding header.
+AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_address"
+AXES_SENSITIVE_PARAMETERS = ["password", "code"]
+
+# API tokens: the model holding their digests (factcheck/ names it, imports nothing of it) and
+# how long a new one lives (0: never expires).
+FACTCHECK_API_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name
+FACTCHECK_TOKEN_TTL_DAYS = env.int("FACTCHECK_TOKEN_TTL_DAYS", default=90)
+if FACTCHECK_TOKEN_TTL_DAYS < 0:
+    raise ImproperlyConfigured("FACTCHECK_TOKEN_TTL_DAYS must be 0 (never expire) or more.")
 
 # --- Logging ----------------------------------------------------------------------------------------
 

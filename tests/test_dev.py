@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
-from rest_framework.authtoken.models import Token
 
 import dev
+from accounts.models import ApiToken
+from factcheck.http.authentication import token_digest
 from tests.workers.processes import PROJECT, run_python, shared_database_url
 
 
@@ -38,16 +40,31 @@ def cleanup_user() -> Iterator[str]:
     )
 
 
+DEMO_FLAGS = ("--role", "reporter", "--no-token")
+
+
 @pytest.mark.django_db
 def test_the_printed_token_command_works_as_printed(cleanup_user):
     hint = dev.token_hint({})  # the demo was started with nothing set
-    command = hint.replace("<username>", cleanup_user).replace("<role>", "reporter")
+    # A demo login, made as dev.py up makes them (without a token).
+    made = subprocess.run(
+        [str(dev.PY), "manage.py", "create_role_user", cleanup_user, *DEMO_FLAGS],
+        cwd=PROJECT,
+        env={**bare_env(), "DJANGO_DEBUG": "true"},
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr
+    command = hint.replace("<username>", cleanup_user)
     done = subprocess.run(
         ["sh", "-c", command], cwd=PROJECT, env=bare_env(), capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+    printed = re.search(r"^API token: ([0-9a-f]{40})$", done.stdout, re.MULTILINE)
+    assert printed is not None, done.stdout
     # Committed by the command, so visible from this test's transaction too.
-    assert Token.objects.get(user__username=cleanup_user).key in done.stdout
+    token = ApiToken.objects.get(user__username=cleanup_user)
+    assert token.digest == token_digest(printed.group(1))
 
 
 def test_production_settings_still_refuse_to_start_without_a_secret_key():

@@ -59,8 +59,8 @@ ERROR_DESCRIPTIONS = {
     "400": "Invalid input: malformed JSON, unknown or invalid fields, bad query parameters, or a "
     "malformed HTTP request (request line, headers, chunked framing). Field errors in "
     "`error.fields`.",
-    "401": "No credentials, or invalid ones. Send `Authorization: Token <key>` (the scheme "
-    "`Token` in any case).",
+    "401": "No credentials, or invalid ones (an unknown, expired or revoked token). Send "
+    "`Authorization: Token <key>` (the scheme `Token` in any case).",
     "403": "Your role may not do this (or you have no role on this desk).",
     "404": "No such object, or not one you may see.",
     "406": "The `Accept` header rules out JSON.",
@@ -109,8 +109,9 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": (
                 "`Token <key>`; the scheme name `Token` is case-insensitive (`token <key>` works "
-                "too). `python manage.py create_role_user <username> --role <role>` creates a "
-                "user in a role and prints their token."
+                "too). An operator makes a token with `python manage.py api_token create "
+                "<username> --name <what for>` (or in the admin) and sees its key once; tokens "
+                "expire (FACTCHECK_TOKEN_TTL_DAYS) and can be revoked."
             ),
         }
 
@@ -153,9 +154,12 @@ Open verification tickets for claims, follow the evidence the workers gather, ad
 evidence, move a ticket to a verdict, and publish it as schema.org ClaimReview.
 
 **Authentication.** Send `Authorization: Token <key>` (the scheme `Token` in any case: `token <key>`
-works too). An operator creates a user in a role and prints their token with
-`python manage.py create_role_user <username> --role <role>`. Or use the admin's session (then
-unsafe methods need the CSRF token).
+works too). An operator creates a user in a role with
+`python manage.py create_role_user <username> --role <role>`, and a token with
+`python manage.py api_token create <username> --name <what for>` (or in the admin); the key is
+shown once, only its digest is stored, and a token expires (after 90 days by default) or is
+revoked, after which it is a 401. Or use the admin's session (then unsafe methods need the CSRF
+token).
 Every `/api/v1/` endpoint needs a user in one of the roles `reporter` (open and read),
 `fact-checker` (also research, add and assess evidence, queue fetches) or `reviewer` (also request
 changes, approve, reopen). Without credentials: 401; with no role: 403 everywhere.

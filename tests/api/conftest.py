@@ -7,8 +7,9 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from accounts.services import api_token_create
 
 ClientFor = Callable[[User | None], APIClient]
 
@@ -27,13 +28,16 @@ def _fresh_throttle_counters() -> None:
 
 @pytest.fixture
 def client_for(db) -> ClientFor:
-    """An API client authenticated with the user's token (anonymous for None)."""
+    """An API client authenticated with the user's token (anonymous for None): one token per
+    user and test (keys are shown only when made, so this remembers them)."""
+    keys: dict[int, str] = {}
 
     def make(user: User | None) -> APIClient:
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            if user.pk not in keys:
+                keys[user.pk] = api_token_create(user=user, name="test client")[1]
+            client.credentials(HTTP_AUTHORIZATION=f"Token {keys[user.pk]}")
         return client
 
     return make

@@ -141,10 +141,10 @@ def committed_token_fixture(db: None) -> Iterator[str]:
     would also remove the roles that the migrations made, under every later test)."""
     env = {**os.environ, "DATABASE_URL": shared_database_url()}
     created = run_python(
-        "from rest_framework.authtoken.models import Token\n"
+        "from accounts.services import api_token_create\n"
         "from tests.factories import UserFactory\n"
         "user = UserFactory(username='gunicorn-client', role='reporter')\n"
-        "print(json.dumps({'key': Token.objects.create(user=user).key}))\n",
+        "print(json.dumps({'key': api_token_create(user=user, name='gunicorn test')[1]}))\n",
         env=env,
     )
     yield created["key"]

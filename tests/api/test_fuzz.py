@@ -15,10 +15,10 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from accounts.services import api_token_create
 from claims.workflow import State
 from factcheck.wsgi import application
 from tests.api.live_server import gunicorn_fixture, request_bytes  # noqa: F401 - a fixture
@@ -49,7 +49,7 @@ def fuzz_world(db, _keep_test_connection) -> dict[str, object]:
     tickets = [ticket_in_state(state) for state in State.values]
     evidence = [EvidenceFactory(ticket=t) for t in tickets]
     return {
-        "headers": {"Authorization": f"Token {Token.objects.create(user=reviewer).key}"},
+        "headers": {"Authorization": f"Token {api_token_create(user=reviewer, name='fuzz')[1]}"},
         "ticket_ids": [t.pk for t in tickets],
         "evidence_ids": [e.pk for e in evidence],
     }

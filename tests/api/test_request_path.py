@@ -13,9 +13,9 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 
+from accounts.models import ApiToken
 from claims.services import ticket_open
 from evidence.models import FetchJob, FetchStatus, Provider
 from tests.api.live_server import (  # noqa: F401 - a fixture
@@ -54,7 +54,7 @@ def test_a_known_token_is_not_looked_up_again(client_for, reporter):
     with CaptureQueriesContext(connection) as captured:
         assert client.get(TICKETS).status_code == 200
     tables = " ".join(q["sql"] for q in captured.captured_queries)
-    assert "authtoken_token" not in tables
+    assert "accounts_apitoken" not in tables
     assert "auth_permission" not in tables
 
 
@@ -69,7 +69,7 @@ def test_a_deactivated_user_is_refused_at_the_next_request(client_for, reporter)
 def test_a_deleted_token_is_refused_at_the_next_request(client_for, reporter):
     client = client_for(reporter)
     assert client.get(TICKETS).status_code == 200
-    Token.objects.filter(user=reporter).delete()
+    ApiToken.objects.filter(user=reporter).delete()
     assert client.get(TICKETS).status_code == 401
 
 
@@ -94,7 +94,7 @@ def test_remembering_can_be_switched_off(client_for, reporter, settings):
     assert client.get(TICKETS).status_code == 200
     with CaptureQueriesContext(connection) as captured:
         assert client.get(TICKETS).status_code == 200
-    assert any("authtoken_token" in q["sql"] for q in captured.captured_queries)
+    assert any("accounts_apitoken" in q["sql"] for q in captured.captured_queries)
 
 
 # --- opening a ticket ----------------------------------------------------------------------------

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from claims.models import Ticket
 from claims.selectors import users_assignable
 from claims.services import ticket_update
@@ -48,7 +48,7 @@ def _service_accepts(ticket: Ticket, actor: User, user: User) -> bool:
 
 def _api_accepts(ticket: Ticket, actor: User, user: User) -> bool:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=actor)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=actor, name='test')[1]}")
     response = client.patch(
         f"/api/v1/tickets/{ticket.pk}/", {"assignee": user.username}, format="json"
     )

@@ -1,4 +1,4 @@
-"""create_role_user: a staff user in one role, with an API token, however often it runs."""
+"""create_role_user: a staff user in one role, with an API token shown once, however often it runs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from rest_framework.authtoken.models import Token
+
+from accounts.models import ApiToken
+from factcheck.http.authentication import token_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +32,7 @@ def test_creates_a_staff_user_in_the_role_and_prints_their_token():
     user = User.objects.get(username="fiona")
     printed = TOKEN_LINE.search(output)
     assert printed is not None
-    assert printed.group(1) == Token.objects.get(user=user).key
+    assert ApiToken.objects.get(user=user).digest == token_digest(printed.group(1))
     assert user.is_staff and not user.is_superuser
     assert user.email == "f@example.org"
     assert user.check_password("pw-123456")
@@ -38,16 +40,33 @@ def test_creates_a_staff_user_in_the_role_and_prints_their_token():
     assert user.has_perm("claims.research_ticket")
 
 
-def test_running_it_again_updates_the_same_user_and_prints_the_same_token():
+def test_running_it_again_updates_the_same_user_and_makes_no_second_token():
     first = TOKEN_LINE.search(run("ravi", "--role", "fact-checker", "--password", "one-pass"))
-    second = TOKEN_LINE.search(run("ravi", "--role", "reviewer", "--password", "two-pass"))
+    second = run("ravi", "--role", "reviewer", "--password", "two-pass")
 
     user = User.objects.get(username="ravi")
     assert User.objects.filter(username="ravi").count() == 1
-    assert Token.objects.filter(user=user).count() == 1
-    assert first.group(1) == second.group(1)
+    assert first is not None and TOKEN_LINE.search(second) is None
+    assert "has an active one" in second
+    assert ApiToken.objects.filter(user=user).count() == 1
     assert list(user.groups.values_list("name", flat=True)) == ["reviewer"]
     assert user.check_password("two-pass")
+
+
+def test_new_token_makes_another_and_the_first_keeps_working():
+    first = TOKEN_LINE.search(run("ravi", "--role", "reviewer"))
+    second = TOKEN_LINE.search(run("ravi", "--role", "reviewer", "--new-token"))
+
+    assert first and second and first.group(1) != second.group(1)
+    digests = set(ApiToken.objects.filter(user__username="ravi").values_list("digest", flat=True))
+    assert digests == {token_digest(first.group(1)), token_digest(second.group(1))}
+
+
+def test_no_token_makes_none():
+    output = run("rosa", "--role", "reviewer", "--no-token")
+
+    assert TOKEN_LINE.search(output) is None
+    assert not ApiToken.objects.filter(user__username="rosa").exists()
 
 
 def test_without_a_password_a_new_user_cannot_log_in_and_an_existing_one_keeps_theirs():

@@ -12,9 +12,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from PIL import Image
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from evidence.models import Kind
 from evidence.thumbnails import thumbnail_name, thumbnail_path, thumbnail_store
 from tests.factories import EvidenceFactory, TicketFactory
@@ -39,7 +39,7 @@ def staff(user: User) -> Client:
 
 def token_client(user: User) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user, name='test')[1]}")
     return client
 
 

@@ -39,10 +39,10 @@ OUTAGE_SECONDS = 8
 OPEN_TICKETS = """
 import datetime as dt
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
+from accounts.services import api_token_create
 from claims.services import ticket_open
 user = User.objects.create_superuser("outage-desk", "", "correct-horse-battery")
-token = Token.objects.create(user=user)
+_, key = api_token_create(user=user, name='outage test')
 ids = []
 for n in range(%(tickets)d):
     claim = {
@@ -55,7 +55,7 @@ for n in range(%(tickets)d):
         "longitude": 33.25,
     }
     ids.append(ticket_open(opened_by=None, claim=claim, providers=["news_coverage"]).pk)
-print(json.dumps({"token": token.key, "tickets": ids}))
+print(json.dumps({"token": key, "tickets": ids}))
 """
 
 ASK_THE_API = """

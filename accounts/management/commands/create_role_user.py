@@ -1,9 +1,12 @@
-"""Create or update a user in one role and print their API token.
+"""Create or update a user in one role and print a new API token.
 
     python manage.py create_role_user rita --role reporter --password s3cret
     python manage.py create_role_user sam --role reviewer --superuser --email sam@example.org
 
-Running it again updates the same user (role, password, email) and prints the same token.
+Running it again updates the same user (role, password, email). Keys are stored only as digests,
+so a key can be shown only when it is made: the command makes one for a user who has no active
+token, or whenever `--new-token` is given (earlier tokens keep working until revoked, with
+`manage.py api_token revoke`), and none with `--no-token` (dev.py up's demo logins).
 """
 
 from __future__ import annotations
@@ -14,15 +17,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
+from accounts import selectors, services
 from claims.workflow import Role
+
+TOKEN_NAME = "create_role_user"  # noqa: S105 - the name given to its tokens
 
 
 class Command(BaseCommand):
     help = (
-        "Create or update a staff user in one role (reporter, fact-checker, reviewer) and print "
-        "their API token. Idempotent."
+        "Create or update a staff user in one role (reporter, fact-checker, reviewer); print a "
+        "new API token when they have none (or with --new-token)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,6 +42,15 @@ class Command(BaseCommand):
         parser.add_argument("--email", help="Set this e-mail address.")
         parser.add_argument(
             "--superuser", action="store_true", help="Also make the user a superuser."
+        )
+        tokens = parser.add_mutually_exclusive_group()
+        tokens.add_argument(
+            "--new-token",
+            action="store_true",
+            help="Make and print a new API token even if the user has an active one.",
+        )
+        tokens.add_argument(
+            "--no-token", action="store_true", help="Make no API token (a person's login only)."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -69,11 +83,21 @@ class Command(BaseCommand):
             other_roles = user.groups.filter(name__in=Role.values).exclude(pk=group.pk)
             user.groups.remove(*other_roles)
             user.groups.add(group)
-            token, _ = Token.objects.get_or_create(user=user)
+            key = None
+            wanted = options["new_token"] or not selectors.api_tokens_active(user=user).exists()
+            if wanted and not options["no_token"]:
+                _, key = services.api_token_create(user=user, name=TOKEN_NAME)
 
         verb = "Created" if created else "Updated"
         extra = ", superuser" if user.is_superuser else ""
         self.stdout.write(
             self.style.SUCCESS(f"{verb} user {username!r} (role {role}, staff{extra}).")
         )
-        self.stdout.write(f"API token: {token.key}")
+        if key is not None:
+            self.stdout.write(f"API token: {key}")
+            self.stdout.write("(Shown only now: the key is stored as a digest.)")
+        elif not options["no_token"]:
+            self.stdout.write(
+                "API token: the user has an active one (keys are shown only when made; "
+                "--new-token makes another)."
+            )
