@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -62,11 +61,6 @@ class SecureDeskAdminSite(DeskAdminSite):
                 and second_factor_missing(request.user)
                 and request.path not in self._enrolment_paths()
             ):
-                messages.warning(
-                    request,
-                    "Your account reviews verdicts: set up two-factor authentication before "
-                    "anything else.",
-                )
                 return HttpResponseRedirect(reverse("admin:two_factor", current_app=self.name))
             return wrapped(request, *args, **kwargs)
 

@@ -608,7 +608,7 @@ AXES_FAILURE_LIMIT = FACTCHECK_LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = dt.timedelta(minutes=FACTCHECK_LOGIN_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # One rule for the address of a client (accounts.addresses): REMOTE_ADDR, no forwarding header.
 AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_address"
