@@ -101,9 +101,6 @@ class ApiTokenAdmin(SuperusersOnlyMixin, DomainErrorsAsMessagesMixin, admin.Mode
         obj.__dict__.update(token.__dict__)
         request._api_token_key = key  # type: ignore[attr-defined]
 
-    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> None:
-        """The security event records it (the admin log would keep only the object's name)."""
-
     def response_add(
         self, request: HttpRequest, obj: ApiToken, post_url_continue: Any = None
     ) -> HttpResponse:
@@ -141,9 +138,6 @@ class SecurityEventAdmin(SuperusersOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdm
         "user_agent",
         "detail",
     )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[SecurityEvent]:
-        return super().get_queryset(request).select_related(None)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         return {}  # no "delete selected"

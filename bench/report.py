@@ -343,6 +343,12 @@ def publishing_targets(pub: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return rows(pub, prefix=PUBLISHING_TARGET_PREFIX, p95_target_ms=PUBLISHING_P95_TARGET_MS)
 
 
+def accounts_section(acc: dict[str, Any]) -> str:
+    from bench.accounts_section import markdown
+
+    return markdown(acc)
+
+
 def publishing_section(pub: dict[str, Any]) -> str:
     from bench.publishing_section import markdown
 
@@ -871,6 +877,7 @@ def render(results: dict[str, Any]) -> str:
             "quality",
             "intake",
             "publishing",
+            "accounts",
         )
         if s in results
     ]
@@ -910,6 +917,7 @@ def render(results: dict[str, Any]) -> str:
         ("quality", quality_section),
         ("intake", intake_section),
         ("publishing", publishing_section),
+        ("accounts", accounts_section),
     ):
         if name in results:
             parts += [render_section(results[name]), ""]

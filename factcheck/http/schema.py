@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerExtension,
@@ -114,6 +115,14 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
                 "expire (FACTCHECK_TOKEN_TTL_DAYS) and can be revoked."
             ),
         }
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """The admin's session cookie (DRF's session scheme, for our subclass that also wants the
+    session's second factor when its user has one)."""
+
+    target_class = "factcheck.http.authentication.VerifiedSessionAuthentication"
+    priority = 0
 
 
 def error_response(description: str) -> OpenApiResponse:
