@@ -7,6 +7,8 @@ for people to tell tokens apart.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -46,7 +48,7 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name}, {self.user})"
 
-    def refusal(self, now: timezone.datetime | None = None) -> str:
+    def refusal(self, now: dt.datetime | None = None) -> str:
         """Why the token may not be used now ("" if it may)."""
         now = now or timezone.now()
         if self.revoked_at is not None:
