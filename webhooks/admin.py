@@ -32,6 +32,7 @@ class _ManagersOnly:
 
 
 class EndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=2000, assume_scheme="https")
     event_types = forms.MultipleChoiceField(
         choices=[(t, t) for t in SUBSCRIBABLE],
         required=False,
