@@ -75,3 +75,22 @@ def endpoint_for(loopback: None, receiver: Receiver) -> EndpointMaker:
         return services.endpoint_create(actor=user, url=receiver.url(path), event_types=event_types)
 
     return make
+
+
+_desk_roles_migration = importlib.import_module("claims.migrations.0002_roles")
+
+
+@pytest.fixture
+def desk_roles(db) -> None:
+    """The desk's role groups, made again after a transactional test's flush removed them (list
+    this fixture before the role users)."""
+    for role, codenames in _desk_roles_migration.ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = {tuple(dotted.split(".")) for dotted in codenames}
+        group.permissions.set(
+            [
+                p
+                for p in Permission.objects.select_related("content_type")
+                if (p.content_type.app_label, p.codename) in wanted
+            ]
+        )
