@@ -124,6 +124,9 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # When a task was last published for it (None: none is on its way; the sweep sends it when due).
     enqueued_at = models.DateTimeField(null=True, blank=True)
+    # Turned away because its endpoint had every in-flight slot taken: it waits, with no task, for
+    # a run that frees a slot of that endpoint to take it (webhooks.runner).
+    parked_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
@@ -144,6 +147,11 @@ class WebhookDelivery(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due_idx"),
             models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log_idx"),
+            models.Index(
+                fields=["endpoint", "next_attempt_at"],
+                condition=Q(parked_at__isnull=False),
+                name="webhook_delivery_parked_idx",
+            ),
         ]
         verbose_name_plural = "webhook deliveries"
 

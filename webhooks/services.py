@@ -414,7 +414,7 @@ def delivery_claim(*, delivery_id: int, now: dt.datetime | None = None) -> Webho
         status=DeliveryStatus.SENDING, claimed_at__lt=_lost_before(now)
     )
     taken = WebhookDelivery.objects.filter(claimable, pk=delivery_id).update(
-        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now
+        status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now, parked_at=None
     )
     if not taken:
         return None
@@ -430,6 +430,43 @@ def delivery_claim(*, delivery_id: int, now: dt.datetime | None = None) -> Webho
         )
         return None
     return delivery
+
+
+def delivery_park(*, delivery_id: int) -> bool:
+    """Set a pending delivery aside, with no task, because its endpoint's in-flight slots are all
+    taken: a run that frees one takes it (webhooks.runner). `enqueued_at` says someone is on it,
+    so the sweep sends it again only if it waits longer than FACTCHECK_WEBHOOK_LOST_AFTER_SECONDS
+    (the runs that would take it died)."""
+    now = timezone.now()
+    return bool(
+        WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
+            parked_at=now, enqueued_at=now
+        )
+    )
+
+
+def delivery_unpark(*, delivery_id: int) -> bool:
+    """Take a parked delivery (a conditional UPDATE: of two runs, one gets it)."""
+    return bool(
+        WebhookDelivery.objects.filter(pk=delivery_id, parked_at__isnull=False).update(
+            parked_at=None, enqueued_at=timezone.now()
+        )
+    )
+
+
+def delivery_parked_next(*, endpoint_id: int) -> int | None:
+    """The endpoint's parked delivery that has waited longest and is due, if any."""
+    return (
+        WebhookDelivery.objects.filter(
+            endpoint_id=endpoint_id,
+            parked_at__isnull=False,
+            status=DeliveryStatus.PENDING,
+            next_attempt_at__lte=timezone.now(),
+        )
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)
+        .first()
+    )
 
 
 @dataclass(frozen=True)

@@ -8,37 +8,22 @@ webhook-id."""
 from __future__ import annotations
 
 import logging
-import random
 
 from celery import shared_task
-from celery.app.task import Task
 
 from webhooks import dispatch, runner, services
 
 log = logging.getLogger(__name__)
 
 
-def busy_wait(retries: int) -> float:
-    """How long a delivery waits for a free slot of its endpoint: 1, 2, 4 ... up to 30 s, with
-    jitter, so a slow endpoint's backlog costs few wake-ups."""
-    return min(30.0, 2.0 ** min(retries, 5)) * random.uniform(0.5, 1.0)
-
-
 @shared_task(
-    bind=True,
     name="webhooks.deliver",
     acks_late=True,
     reject_on_worker_lost=True,
-    max_retries=None,
     ignore_result=True,
 )
-def deliver(self: Task, delivery_id: int) -> str:
-    result = runner.delivery_run(delivery_id)
-    if result.busy:
-        raise self.retry(countdown=busy_wait(self.request.retries))
-    if result.retry_in is not None:
-        dispatch.deliveries_enqueue([delivery_id], countdown=result.retry_in)
-    return result.status
+def deliver(delivery_id: int) -> str:
+    return runner.delivery_run(delivery_id).status
 
 
 @shared_task(

@@ -188,23 +188,28 @@ def test_the_sweep_finds_lost_and_stuck_deliveries(integrator, endpoint_for, set
     assert fresh.status == DeliveryStatus.PENDING
 
 
-def test_in_flight_cap_turns_a_delivery_away_while_the_endpoint_is_busy(
-    integrator, endpoint_for, settings
+def test_a_busy_endpoint_parks_deliveries_and_a_finishing_run_takes_them(
+    integrator, endpoint_for, receiver: Receiver, settings
 ) -> None:
     from webhooks import inflight
 
     settings.FACTCHECK_WEBHOOK_MAX_IN_FLIGHT = 1
     endpoint, _ = endpoint_for(integrator)
-    delivery = _one_delivery(endpoint)
-    assert inflight.slot_take(endpoint.pk, cap=1, ttl=30)
+    first, second, third = (_one_delivery(endpoint) for _ in range(3))
+    assert inflight.slot_take(endpoint.pk, cap=1, ttl=30)  # another run holds the only slot
     try:
-        result = runner.delivery_run(delivery.pk)
-        assert result.busy
-        delivery.refresh_from_db()
-        assert delivery.attempts == 0 and delivery.status == DeliveryStatus.PENDING
+        assert runner.delivery_run(first.pk).status == "parked"
+        assert runner.delivery_run(second.pk).status == "parked"
+        first.refresh_from_db()
+        assert first.parked_at is not None and first.attempts == 0
+        assert receiver.received == []
     finally:
         inflight.slot_give_back(endpoint.pk)
-    assert runner.delivery_run(delivery.pk).status == DeliveryStatus.SUCCEEDED
+    # The next run to finish for this endpoint takes the parked ones, oldest first.
+    assert runner.delivery_run(third.pk).status == DeliveryStatus.SUCCEEDED
+    statuses = set(WebhookDelivery.objects.values_list("status", "parked_at"))
+    assert statuses == {(DeliveryStatus.SUCCEEDED, None)}
+    assert len(receiver.received) == 3
 
 
 def test_the_body_is_the_exact_json_document(integrator, endpoint_for, receiver: Receiver) -> None:
