@@ -9,8 +9,8 @@ being sent round the broker again and again; a run that frees a slot of that end
 parked deliveries one after another (for up to DRAIN_BUDGET_SECONDS, then it hands the next to the
 broker). So a slow endpoint holds at most its slots' worth of threads and costs no polling, while
 every other endpoint's deliveries find free threads. Order of the two sides, so that nothing is
-left parked with no run to take it: a parking run parks, then tries for a slot once more; a
-finishing run gives its slot back, then looks for parked deliveries."""
+left parked with no run to take it: a parking run parks (and notes it in Redis), then tries for a
+slot once more; a finishing run gives its slot back, then looks for parked deliveries."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ class RunResult:
     retry_in: float | None = None  # its next attempt's task was sent with this countdown
 
 
-def _slot(endpoint_id: int) -> bool:
+def _slot(endpoint_id: int) -> str | None:
+    """A slot of the endpoint for one attempt (an attempt lasts at most twice the timeout)."""
     ttl = int(settings.FACTCHECK_WEBHOOK_TIMEOUT * 2) + 30
     return inflight.slot_take(endpoint_id, cap=settings.FACTCHECK_WEBHOOK_MAX_IN_FLIGHT, ttl=ttl)
 
@@ -45,19 +46,22 @@ def delivery_run(delivery_id: int) -> RunResult:
     )
     if endpoint_id is None:
         return RunResult("skipped")  # done already (a duplicate task), or deleted
-    if not _slot(endpoint_id):
+    slot = _slot(endpoint_id)
+    if slot is None:
         services.delivery_park(delivery_id=delivery_id)
-        if not _slot(endpoint_id):
+        inflight.parked_note(endpoint_id, ttl=settings.FACTCHECK_WEBHOOK_LOST_AFTER_SECONDS)
+        slot = _slot(endpoint_id)
+        if slot is None:
             return RunResult("parked")
         if not services.delivery_unpark(delivery_id=delivery_id):
-            inflight.slot_give_back(endpoint_id)  # a finishing run took it meanwhile
+            inflight.slot_give_back(endpoint_id, slot)  # a finishing run took it meanwhile
             return RunResult("parked")
-    result = _attempt(delivery_id, endpoint_id)
+    result = _attempt(delivery_id, endpoint_id, slot)
     _drain(endpoint_id, deadline=time.monotonic() + DRAIN_BUDGET_SECONDS)
     return result
 
 
-def _attempt(delivery_id: int, endpoint_id: int) -> RunResult:
+def _attempt(delivery_id: int, endpoint_id: int, slot: str) -> RunResult:
     """One attempt, holding a slot of the endpoint (given back here)."""
     try:
         delivery = services.delivery_claim(delivery_id=delivery_id)
@@ -68,7 +72,7 @@ def _attempt(delivery_id: int, endpoint_id: int) -> RunResult:
         )
         recorded = services.delivery_record(delivery=delivery, outcome=outcome)
     finally:
-        inflight.slot_give_back(endpoint_id)
+        inflight.slot_give_back(endpoint_id, slot)
     if recorded is None:
         return RunResult("skipped")
     if recorded.retry_in is not None:
@@ -78,7 +82,10 @@ def _attempt(delivery_id: int, endpoint_id: int) -> RunResult:
 
 def _drain(endpoint_id: int, *, deadline: float) -> None:
     """Take the endpoint's parked deliveries while a slot is free, until the budget is spent; then
-    hand the next one to the broker (a fresh task, so no run holds a thread for ever)."""
+    hand the next one to the broker (a fresh task, so no run holds a thread for ever). A run for
+    an endpoint that parked nothing lately asks Redis, not the database."""
+    if not inflight.parked_maybe(endpoint_id):
+        return
     while True:
         next_id = services.delivery_parked_next(endpoint_id=endpoint_id)
         if next_id is None:
@@ -87,9 +94,10 @@ def _drain(endpoint_id: int, *, deadline: float) -> None:
             if services.delivery_unpark(delivery_id=next_id):
                 dispatch.deliveries_enqueue([next_id])
             return
-        if not _slot(endpoint_id):
+        slot = _slot(endpoint_id)
+        if slot is None:
             return  # the runs holding the slots take it when they finish
         if not services.delivery_unpark(delivery_id=next_id):
-            inflight.slot_give_back(endpoint_id)
+            inflight.slot_give_back(endpoint_id, slot)
             continue
-        _attempt(next_id, endpoint_id)
+        _attempt(next_id, endpoint_id, slot)

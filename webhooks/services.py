@@ -21,6 +21,7 @@ import functools
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -492,6 +493,31 @@ class _Unlimited:
         return 0.0
 
 
+_clients = threading.local()
+
+
+def _http_client(factory: type) -> Any:
+    """This thread's HTTP client for deliveries, made once (its transport keeps no connection
+    alive, so one client serves every endpoint; building one per delivery cost CPU for nothing).
+    Remade when the timeout setting changes (tests)."""
+    timeout = settings.FACTCHECK_WEBHOOK_TIMEOUT
+    client = getattr(_clients, "client", None)
+    if (
+        client is None
+        or client.timeout != timeout
+        or client.allow_loopback != (settings.FACTCHECK_SSRF_ALLOW_LOOPBACK)
+    ):
+        client = factory(
+            "webhooks",
+            limiter=_Unlimited(),
+            timeout=timeout,
+            retries=0,
+            max_bytes=1_000_000,
+        )
+        _clients.client = client
+    return client
+
+
 def _first_bytes(content: bytes) -> str:
     return content[:RESPONSE_BODY_MAX].decode("utf-8", errors="replace")
 
@@ -516,23 +542,16 @@ def delivery_send(delivery: WebhookDelivery, *, secrets: Sequence[str]) -> Outco
 
     if not secrets:
         return Outcome(started_at, 0, error="The endpoint has no valid secret; rotate it.")
-    client = HttpClient(
-        "webhooks",
-        limiter=_Unlimited(),  # type: ignore[arg-type]
-        timeout=settings.FACTCHECK_WEBHOOK_TIMEOUT,
-        retries=0,
-        max_bytes=1_000_000,
-    )
+    client = _http_client(HttpClient)
     try:
-        with client:
-            response = client.request(
-                "POST",
-                delivery.endpoint.url,
-                content=body,
-                headers=headers,
-                untrusted=True,
-                follow_redirects=False,
-            )
+        response = client.request(
+            "POST",
+            delivery.endpoint.url,
+            content=body,
+            headers=headers,
+            untrusted=True,
+            follow_redirects=False,
+        )
     except HttpError as error:
         answered = error.response
         return Outcome(

@@ -196,7 +196,8 @@ def test_a_busy_endpoint_parks_deliveries_and_a_finishing_run_takes_them(
     settings.FACTCHECK_WEBHOOK_MAX_IN_FLIGHT = 1
     endpoint, _ = endpoint_for(integrator)
     first, second, third = (_one_delivery(endpoint) for _ in range(3))
-    assert inflight.slot_take(endpoint.pk, cap=1, ttl=30)  # another run holds the only slot
+    held = inflight.slot_take(endpoint.pk, cap=1, ttl=30)  # another run holds the only slot
+    assert held is not None
     try:
         assert runner.delivery_run(first.pk).status == "parked"
         assert runner.delivery_run(second.pk).status == "parked"
@@ -204,12 +205,26 @@ def test_a_busy_endpoint_parks_deliveries_and_a_finishing_run_takes_them(
         assert first.parked_at is not None and first.attempts == 0
         assert receiver.received == []
     finally:
-        inflight.slot_give_back(endpoint.pk)
+        inflight.slot_give_back(endpoint.pk, held)
     # The next run to finish for this endpoint takes the parked ones, oldest first.
     assert runner.delivery_run(third.pk).status == DeliveryStatus.SUCCEEDED
     statuses = set(WebhookDelivery.objects.values_list("status", "parked_at"))
     assert statuses == {(DeliveryStatus.SUCCEEDED, None)}
     assert len(receiver.received) == 3
+
+
+def test_a_slot_whose_worker_died_expires_by_itself(integrator, endpoint_for) -> None:
+    import time
+
+    from webhooks import inflight
+
+    endpoint, _ = endpoint_for(integrator)
+    assert inflight.slot_take(endpoint.pk, cap=1, ttl=1) is not None  # never given back
+    assert inflight.slot_take(endpoint.pk, cap=1, ttl=1) is None
+    time.sleep(1.1)
+    token = inflight.slot_take(endpoint.pk, cap=1, ttl=1)
+    assert token is not None
+    inflight.slot_give_back(endpoint.pk, token)
 
 
 def test_the_body_is_the_exact_json_document(integrator, endpoint_for, receiver: Receiver) -> None:
