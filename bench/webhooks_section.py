@@ -306,8 +306,10 @@ then with them on.
 {_row("8 healthy endpoints alone", base)}
 {_row("the same beside a slow and a failing one", wh)}
 
-With them on, the events were opened in {wh["emit_seconds"]:g} s and every healthy delivery was
-in {wh["drain_seconds"]:g} s after the first. The slow endpoint is served by at most
+With them on, the events were opened in {wh["emit_seconds"]:g} s (planned:
+{wh["events"] / wh["rate_per_second"]:g} s; the machine's two cores were shared with other jobs,
+see the load averages) and the last healthy delivery arrived {wh["drain_seconds"]:g} s after the
+first event. The slow endpoint is served by at most
 {wh["in_flight_cap"]} threads at a time: its other deliveries are parked (no task, no thread, no
 polling) and taken one after another by the runs that free its slots
 (`webhooks/runner.py`). Before parking, a busy endpoint's deliveries were sent back round the

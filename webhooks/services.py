@@ -165,7 +165,11 @@ def endpoint_update(
     if description is not None:
         changes["description"] = description
     with transaction.atomic():
-        endpoint = selectors.endpoints_visible(user=actor).select_for_update().get(pk=endpoint_id)
+        endpoint = (
+            selectors.endpoints_visible(user=actor)
+            .select_for_update(of=("self",))
+            .get(pk=endpoint_id)
+        )
         if active is not None and active != endpoint.active:
             changes["active"] = active
             if active:
@@ -193,7 +197,11 @@ def endpoint_secret_rotate(
     now = timezone.now()
     until = now + dt.timedelta(hours=settings.FACTCHECK_WEBHOOK_SECRET_GRACE_HOURS)
     with transaction.atomic():
-        endpoint = selectors.endpoints_visible(user=actor).select_for_update().get(pk=endpoint_id)
+        endpoint = (
+            selectors.endpoints_visible(user=actor)
+            .select_for_update(of=("self",))
+            .get(pk=endpoint_id)
+        )
         endpoint.secrets.filter(expires_at__lte=now).delete()
         endpoint.secrets.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=until)).update(
             expires_at=until
