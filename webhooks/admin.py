@@ -5,6 +5,7 @@ webhooks.services, as the API's do."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -243,10 +244,17 @@ class WebhookDeliveryAdmin(_ManagersOnly, admin.ModelAdmin):
     def event_type(self, delivery: WebhookDelivery) -> str:
         return delivery.message.event_type
 
-    @admin.display(description="body")
+    @admin.display(description="body (as sent: compact JSON; shown indented)")
     def body(self, delivery: WebhookDelivery) -> str:
+        raw = bytes(delivery.message.body)
+        try:
+            text = json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+        except ValueError:
+            text = raw.decode(errors="replace")
         return format_html(
-            "<pre>{}</pre>", bytes(delivery.message.body)[:4000].decode(errors="replace")
+            '<pre style="white-space: pre-wrap; word-break: break-word; max-height: 30em; '
+            'overflow: auto">{}</pre>',
+            text[:20000],
         )
 
     @admin.action(description="Send again (same message, same webhook-id)")

@@ -156,7 +156,7 @@ class WebhookDelivery(models.Model):
         verbose_name_plural = "webhook deliveries"
 
     def __str__(self) -> str:
-        return f"{self.message.message_id} → {self.endpoint_id} ({self.status})"
+        return f"{self.message.message_id} to endpoint {self.endpoint_id} ({self.status})"
 
 
 class WebhookAttempt(models.Model):
@@ -177,7 +177,7 @@ class WebhookAttempt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"attempt {self.number} of {self.delivery_id}"
+        return f"attempt {self.number}"
 
     @property
     def succeeded(self) -> bool:

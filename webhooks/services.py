@@ -642,7 +642,7 @@ def delivery_record(*, delivery: WebhookDelivery, outcome: Outcome) -> Recorded 
     if outcome.status_code == 410:
         endpoint_disable(
             endpoint_id=endpoint.pk,
-            reason=f"The endpoint answered 410 Gone on {now:%Y-%m-%d %H:%M} UTC.",
+            reason="It answered 410 Gone (the receiver says it is gone for good).",
             now=now,
         )
     elif not outcome.succeeded:
