@@ -417,7 +417,8 @@ def delivery_claim(*, delivery_id: int, now: dt.datetime | None = None) -> Webho
     """Take a delivery for one attempt with a conditional UPDATE that counts it: a pending one that
     is due, or one left `sending` longer than an attempt can last (its worker died). Returns it with
     its message and endpoint, or None when there is nothing to do (a duplicate task, a delivery
-    done, not yet due). A delivery whose endpoint was turned off is canceled instead."""
+    done, not yet due). A delivery whose endpoint was turned off is canceled instead (except a
+    test event, which a partner may send to an endpoint before turning it on)."""
     now = now or timezone.now()
     claimable = Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now + DUE_SLACK) | Q(
         status=DeliveryStatus.SENDING, claimed_at__lt=_lost_before(now)
@@ -428,7 +429,7 @@ def delivery_claim(*, delivery_id: int, now: dt.datetime | None = None) -> Webho
     if not taken:
         return None
     delivery = WebhookDelivery.objects.select_related("message", "endpoint").get(pk=delivery_id)
-    if not delivery.endpoint.active:
+    if not delivery.endpoint.active and delivery.message.event_type != EventType.WEBHOOK_TEST:
         WebhookDelivery.objects.filter(
             pk=delivery_id, status=DeliveryStatus.SENDING, attempts=delivery.attempts
         ).update(

@@ -194,6 +194,17 @@ def test_the_delivery_log_shows_attempts_and_send_again_resends_the_same_message
     assert missing.status_code == 404
 
 
+def test_a_test_event_reaches_an_endpoint_not_yet_turned_on(
+    client_for, integrator, endpoint_for, receiver: Receiver
+) -> None:
+    endpoint, secret = endpoint_for(integrator)
+    services.endpoint_update(actor=integrator, endpoint_id=endpoint.pk, active=False)
+    answer = client_for(integrator).post(f"{LIST}{endpoint.pk}/test/")
+    assert runner.delivery_run(answer.json()["id"]).status == DeliveryStatus.SUCCEEDED
+    (got,) = receiver.received
+    assert Webhook(secret).verify(got.body, got.headers)["type"] == "webhook.test"
+
+
 def test_send_again_is_refused_on_an_inactive_endpoint(
     client_for, integrator, endpoint_for
 ) -> None:
