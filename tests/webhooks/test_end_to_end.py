@@ -142,3 +142,59 @@ def test_a_partner_receives_verifies_retries_and_is_disabled(
     seeds_load()  # nothing new, and nothing more is sent to a disabled endpoint
     _act(client_for(reviewer), ticket.pk, "reopen", note="New footage.")
     assert len(receiver.received) == before
+
+
+def test_a_delivery_lost_with_its_worker_is_sent_again_with_the_same_id(
+    tmp_path: Path, transactional_db: None, receiver: Receiver, loopback: None, integrator
+) -> None:
+    """The worker is killed (SIGKILL) while its request waits on a slow receiver: the delivery
+    stays `sending`; beat's sweep, in a second worker, finds it past
+    FACTCHECK_WEBHOOK_LOST_AFTER_SECONDS and sends the same message again."""
+    from webhooks import services
+    from webhooks.models import DeliveryStatus, WebhookDelivery
+
+    purge_broker(settings.CELERY_BROKER_URL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": shared_database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "REDIS_URL": settings.REDIS_URL,
+        "FACTCHECK_SSRF_ALLOW_LOOPBACK": "true",
+        "FACTCHECK_WEBHOOK_TIMEOUT": "2",
+        "FACTCHECK_WEBHOOK_LOST_AFTER_SECONDS": "6",
+        "FACTCHECK_WEBHOOK_SWEEP_SECONDS": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    endpoint, secret = services.endpoint_create(actor=integrator, url=receiver.url())
+    receiver.delay["/hook"] = 1.5
+    first = start_worker(env, tmp_path, concurrency=2, pool="threads", queues="webhooks")
+    second = None
+    try:
+        delivery = services.endpoint_test(actor=integrator, endpoint_id=endpoint.pk)
+        wait_for(
+            lambda: WebhookDelivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENDING,
+            timeout=30,
+            what="the first attempt under way",
+            logs=first.output,
+        )
+        first.kill()
+        receiver.delay["/hook"] = 0.0
+        second = start_worker(
+            env, tmp_path, concurrency=2, pool="threads", queues="webhooks,maintenance", beat=True
+        )
+        wait_for(
+            lambda: WebhookDelivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SUCCEEDED,
+            timeout=45,
+            what="the lost delivery sent again by the sweep",
+            logs=second.output,
+        )
+    finally:
+        if second is not None:
+            second.stop()
+        first.stop()
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2
+    ids = {r.headers["webhook-id"] for r in receiver.received}
+    assert ids == {delivery.message.message_id}
+    for request in receiver.received:
+        Webhook(secret).verify(request.body, request.headers)
