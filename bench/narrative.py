@@ -138,7 +138,9 @@ that churn of re-sent tasks took the workers' CPU from everybody, and the health
 went from 0.48 s alone to 2.6 s beside the slow and the failing one. Now such a delivery is parked
 (a column set, no task) and the run that frees one of that endpoint's slots takes the parked ones
 one after another (`webhooks/runner.py`, at most 30 s, then it hands the next to the broker): the
-same quick run gave 0.14 s alone and 0.22 s beside them. A delivery costs ~8 SQL statements and
+same quick run gave 0.14 s alone and 0.22 s beside them. Two full runs of section 10 on the
+shared machine: p95 0.94 s beside them (0.32 s alone) at load averages of 14-23, and the figures
+above at 4-11. A delivery costs ~8 SQL statements and
 ~10 ms of CPU in one process (claim, load, secrets, send, record), about a third of it the HTTP
 client.
 
