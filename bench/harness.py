@@ -268,7 +268,13 @@ def stub_server(latency_ms: float, *, port: int = 0) -> Iterator[str]:
 
 
 def celery_worker(
-    env: Mapping[str, str], *, name: str, pool: str, concurrency: int, include: str = ""
+    env: Mapping[str, str],
+    *,
+    name: str,
+    pool: str,
+    concurrency: int,
+    include: str = "",
+    queues: str = "",
 ) -> Proc:
     args = [
         PY,
@@ -291,6 +297,8 @@ def celery_worker(
     ]
     if include:
         args += ["--include", include]
+    if queues:
+        args += ["-Q", queues]
     return Proc(name, args, env)
 
 

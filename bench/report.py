@@ -31,8 +31,15 @@ INTAKE_SECONDS_PER_1000_WORDS_TARGET = 1.0
 # Issue 12, publishing.
 PUBLISHING_TARGET_PREFIX = "Publishing: "
 PUBLISHING_P95_TARGET_MS = 20.0
+# Issue 13, webhooks.
+WEBHOOKS_TARGET_PREFIX = "Webhooks: "
 # Rows of the targets table that bench.runner.splice replaces when only their section was run.
-SPLICED_TARGET_PREFIXES = (MEMORY_TARGET_PREFIX, INTAKE_TARGET_PREFIX, PUBLISHING_TARGET_PREFIX)
+SPLICED_TARGET_PREFIXES = (
+    MEMORY_TARGET_PREFIX,
+    INTAKE_TARGET_PREFIX,
+    PUBLISHING_TARGET_PREFIX,
+    WEBHOOKS_TARGET_PREFIX,
+)
 # The isolation probe: the other providers' p95 may grow by this much while one provider is slow.
 ISOLATION_SLACK_S = 0.25
 
@@ -181,6 +188,10 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rows += intake_targets(results["intake"])
     if "publishing" in results:
         rows += publishing_targets(results["publishing"])
+    if "webhooks" in results:
+        from bench.webhooks_section import webhooks_targets
+
+        rows += webhooks_targets(results["webhooks"], prefix=WEBHOOKS_TARGET_PREFIX)
     admin = results.get("admin")
     if admin:
         page = admin["pages"]["ticket list"]
@@ -355,6 +366,15 @@ def publishing_section(pub: dict[str, Any]) -> str:
     return f"""## 9. Publishing: the public page and the feeds at {pub["publications"]["publications"]:,} published verdicts
 
 {markdown(pub)}
+"""
+
+
+def webhooks_section(wh: dict[str, Any]) -> str:
+    from bench.webhooks_section import markdown
+
+    return f"""## 11. Webhooks: deliveries to healthy endpoints beside a slow and a failing one
+
+{markdown(wh)}
 """
 
 
@@ -878,6 +898,7 @@ def render(results: dict[str, Any]) -> str:
             "intake",
             "publishing",
             "accounts",
+            "webhooks",
         )
         if s in results
     ]
@@ -918,6 +939,7 @@ def render(results: dict[str, Any]) -> str:
         ("intake", intake_section),
         ("publishing", publishing_section),
         ("accounts", accounts_section),
+        ("webhooks", webhooks_section),
     ):
         if name in results:
             parts += [render_section(results[name]), ""]

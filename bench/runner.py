@@ -29,6 +29,7 @@ DATABASES = {
     "intake": "factcheck_bench_intake",  # not used: extraction needs no database
     "publishing": "factcheck_bench_publishing",
     "accounts": "factcheck_bench_accounts",
+    "webhooks": "factcheck_bench_webhooks",
 }
 
 
@@ -133,6 +134,11 @@ def section_env(name: str) -> dict[str, str]:
         # Every provider configured, so that the ticket gets all six fetch jobs (the section runs
         # them in process on made-up answers: no provider is called).
         env.update(WORKBENCH_KEYS)
+    if name == "webhooks":
+        # The partners' receivers run on loopback: the test-only switch lets the SSRF guard
+        # through (it needs FACTCHECK_TESTING).
+        env["FACTCHECK_TESTING"] = "true"
+        env["FACTCHECK_SSRF_ALLOW_LOOPBACK"] = "true"
     if name == "workers":
         env.update(RAISED_RATES)
         # The SSRF guard lets the web-source fetcher reach the stub on loopback only with this

@@ -10,7 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
 
 app = Celery("factcheck")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["workers", "intake"])
+app.autodiscover_tasks(["workers", "intake", "webhooks"])
 
 
 @app.on_after_configure.connect

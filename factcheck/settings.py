@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "memory",
     "intake",
     "publishing",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -290,6 +291,8 @@ SPECTACULAR_SETTINGS = {
         "IntakeStatus": "intake.models.IntakeStatus",
         "IntakeDateSource": "intake.models.DateSource",
         "QuoteKind": "intake.models.Quote",
+        "WebhookEventType": "webhooks.events.EventType",
+        "WebhookDeliveryStatus": "webhooks.models.DeliveryStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -620,6 +623,64 @@ FACTCHECK_API_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name
 FACTCHECK_TOKEN_TTL_DAYS = env.int("FACTCHECK_TOKEN_TTL_DAYS", default=90)
 if FACTCHECK_TOKEN_TTL_DAYS < 0:
     raise ImproperlyConfigured("FACTCHECK_TOKEN_TTL_DAYS must be 0 (never expire) or more.")
+# --- Webhooks (webhooks/: signed deliveries to partners' endpoints, Standard Webhooks 1.0.0) ------
+
+# Seconds an endpoint has to answer one attempt.
+FACTCHECK_WEBHOOK_TIMEOUT = _positive_float("FACTCHECK_WEBHOOK_TIMEOUT", 15.0)
+# Delays in seconds between attempts after the first (the spec's schedule: 5 s, 5 min, 30 min,
+# 2 h, 5 h, 10 h, 10 h, each with jitter); comma-separated, it replaces the schedule (tests).
+_WEBHOOK_SPEC_SCHEDULE = "5,300,1800,7200,18000,36000,36000"
+try:
+    FACTCHECK_WEBHOOK_RETRY_SCHEDULE = tuple(
+        float(part)
+        for part in env.str("FACTCHECK_WEBHOOK_RETRY_SCHEDULE", default=_WEBHOOK_SPEC_SCHEDULE)
+        .replace(" ", "")
+        .split(",")
+        if part
+    )
+except ValueError as error:
+    raise ImproperlyConfigured(
+        "FACTCHECK_WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds, e.g. 5,300,1800."
+    ) from error
+if any(delay < 0 for delay in FACTCHECK_WEBHOOK_RETRY_SCHEDULE):
+    raise ImproperlyConfigured("FACTCHECK_WEBHOOK_RETRY_SCHEDULE delays must be 0 or more.")
+# An endpoint failing every attempt for this many days is disabled (its owner is told in the admin).
+FACTCHECK_WEBHOOK_DISABLE_AFTER_DAYS = _positive_float("FACTCHECK_WEBHOOK_DISABLE_AFTER_DAYS", 5.0)
+# How long a rotated-out secret still signs (both signatures are sent meanwhile).
+FACTCHECK_WEBHOOK_SECRET_GRACE_HOURS = env.float(
+    "FACTCHECK_WEBHOOK_SECRET_GRACE_HOURS", default=24.0
+)
+if FACTCHECK_WEBHOOK_SECRET_GRACE_HOURS < 0:
+    raise ImproperlyConfigured("FACTCHECK_WEBHOOK_SECRET_GRACE_HOURS must be 0 or more.")
+# Deliveries to one endpoint under way at once, across all workers: a slow endpoint cannot take
+# every worker thread.
+FACTCHECK_WEBHOOK_MAX_IN_FLIGHT = _positive_int("FACTCHECK_WEBHOOK_MAX_IN_FLIGHT", 4)
+# How often beat looks for deliveries that are due but have no task on its way (a long retry
+# delay, a lost message, a killed worker), and how long a delivery may sit queued or `sending`
+# before it counts as lost.
+FACTCHECK_WEBHOOK_SWEEP_SECONDS = _positive_int("FACTCHECK_WEBHOOK_SWEEP_SECONDS", 15)
+FACTCHECK_WEBHOOK_LOST_AFTER_SECONDS = _positive_int(
+    "FACTCHECK_WEBHOOK_LOST_AFTER_SECONDS", int(FACTCHECK_WEBHOOK_TIMEOUT * 2) + 300
+)
+if FACTCHECK_WEBHOOK_LOST_AFTER_SECONDS <= FACTCHECK_WEBHOOK_TIMEOUT * 2:
+    raise ImproperlyConfigured(
+        "FACTCHECK_WEBHOOK_LOST_AFTER_SECONDS must be longer than twice FACTCHECK_WEBHOOK_TIMEOUT, "
+        "or an attempt still under way is sent a second time."
+    )
+# Deliveries have a queue of their own, consumed by a threads pool (network-bound); every worker
+# command names it (celery -A factcheck worker -Q celery,maintenance,webhooks).
+FACTCHECK_WEBHOOK_QUEUE = "webhooks"
+CELERY_TASK_ROUTES.update(
+    {
+        "webhooks.deliver": {"queue": FACTCHECK_WEBHOOK_QUEUE},
+        "webhooks.fan_out": {"queue": FACTCHECK_WEBHOOK_QUEUE},
+        "webhooks.sweep": {"queue": FACTCHECK_MAINTENANCE_QUEUE},
+    }
+)
+CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
+    "task": "webhooks.sweep",
+    "schedule": float(FACTCHECK_WEBHOOK_SWEEP_SECONDS),
+}
 
 # --- Logging ----------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include("evidence.api.urls")),
     path("api/v1/", include("memory.api.urls")),
     path("api/v1/", include("intake.api.urls")),
+    path("api/v1/", include("webhooks.api.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", HealthView.as_view(), name="healthz"),

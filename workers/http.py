@@ -386,12 +386,17 @@ class HttpClient:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         untrusted: bool = False,
+        follow_redirects: bool = True,
     ) -> HttpResponse:
         """Send the request, following redirects; return a 2xx response or raise HttpError.
 
-        `untrusted=True` for URLs that came from users: the SSRF guard applies to every hop."""
+        `untrusted=True` for URLs that came from users: the SSRF guard applies to every hop.
+        `content`: the body as exact bytes (a signed webhook must arrive as it was signed).
+        `follow_redirects=False`: a redirect is an answer like any other non-2xx one (a webhook
+        POST must not turn into a GET elsewhere)."""
         method = method.upper()
         try:
             target = httpx.URL(url)
@@ -405,9 +410,11 @@ class HttpClient:
             raise UnsafeURL(f"Only http and https URLs are fetched, not {target.scheme or 'none'}.")
         client = self._httpx(untrusted=untrusted)
         for _hop in range(self.max_redirects + 1):
-            response = self._send_with_retries(client, method, target, json=json, headers=headers)
+            response = self._send_with_retries(
+                client, method, target, json=json, content=content, headers=headers
+            )
             location = response.headers.get("location")
-            if response.status_code in REDIRECT_STATUSES and location:
+            if follow_redirects and response.status_code in REDIRECT_STATUSES and location:
                 try:
                     target = target.join(location)
                 except httpx.InvalidURL as error:
@@ -417,7 +424,7 @@ class HttpClient:
                 if response.status_code == 303 or (
                     response.status_code in (301, 302) and method == "POST"
                 ):
-                    method, json = "GET", None
+                    method, json, content = "GET", None, None
                 continue
             if 200 <= response.status_code < 300:
                 return response
@@ -442,6 +449,7 @@ class HttpClient:
         url: httpx.URL,
         *,
         json: Any,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None,
     ) -> HttpResponse:
         """One hop, retried on 429, 5xx, timeouts and dropped connections. Returns the last
@@ -450,7 +458,9 @@ class HttpClient:
         for attempt in range(1, attempts + 1):
             self._wait_for_rate_limit()
             try:
-                response = self._send_once(client, method, url, json=json, headers=headers)
+                response = self._send_once(
+                    client, method, url, json=json, content=content, headers=headers
+                )
             except httpx.TimeoutException as error:
                 failure: HttpError | None = HttpError(
                     f"Timed out after {self.timeout:g} s: {_where(url)}", permanent=False
@@ -493,10 +503,11 @@ class HttpClient:
         url: httpx.URL,
         *,
         json: Any,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None,
     ) -> HttpResponse:
         deadline = time.monotonic() + self.timeout * 2
-        request = client.build_request(method, url, json=json, headers=headers)
+        request = client.build_request(method, url, json=json, content=content, headers=headers)
         response = client.send(request, stream=True)
         try:
             content = self._read_capped(response, url, deadline)

@@ -61,6 +61,7 @@ def purge_broker(url: str) -> None:
     keys = [
         settings.CELERY_TASK_DEFAULT_QUEUE,
         settings.FACTCHECK_MAINTENANCE_QUEUE,
+        settings.FACTCHECK_WEBHOOK_QUEUE,
         "unacked",
         "unacked_index",
         "unacked_mutex",
@@ -108,8 +109,26 @@ class Process:
         self._log.close()
 
 
+def worker_queues() -> str:
+    """The queues the README's worker command consumes: fetches, beat's maintenance tasks, and
+    webhook deliveries."""
+    return ",".join(
+        (
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+            settings.FACTCHECK_MAINTENANCE_QUEUE,
+            settings.FACTCHECK_WEBHOOK_QUEUE,
+        )
+    )
+
+
 def start_worker(
-    env: Mapping[str, str], log_dir: Path, *, concurrency: int = 2, beat: bool = False
+    env: Mapping[str, str],
+    log_dir: Path,
+    *,
+    concurrency: int = 2,
+    beat: bool = False,
+    pool: str = "prefork",
+    queues: str | None = None,
 ) -> Process:
     name = f"test-{uuid.uuid4().hex[:8]}"
     args = [
@@ -122,14 +141,13 @@ def start_worker(
         "-l",
         "info",
         "-P",
-        "prefork",
+        pool,
         "-c",
         str(concurrency),
         "-n",
         f"{name}@%h",
-        # The queues the README's worker command consumes: fetches, and beat's maintenance tasks.
         "-Q",
-        f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.FACTCHECK_MAINTENANCE_QUEUE}",
+        queues or worker_queues(),
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -24,10 +25,20 @@ from claims.workflow import Role
 TOKEN_NAME = "create_role_user"  # noqa: S105 - the name given to its tokens
 
 
+def roles() -> list[str]:
+    """The desk's roles, and those of apps built on it (an AppConfig's `desk_roles`, e.g. the
+    webhooks app's `integrator`): this command needs to know none of those apps."""
+    extra = [
+        role for config in apps.get_app_configs() for role in getattr(config, "desk_roles", ())
+    ]
+    return [*Role.values, *dict.fromkeys(extra)]
+
+
 class Command(BaseCommand):
     help = (
-        "Create or update a staff user in one role (reporter, fact-checker, reviewer); print a "
-        "new API token when they have none (or with --new-token)."
+        "Create or update a staff user in one role (reporter, fact-checker, reviewer, and the "
+        "roles of installed apps such as integrator); print a new API token when they have none "
+        "(or with --new-token)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,7 +46,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--role",
             required=True,
-            metavar="{" + ",".join(Role.values) + "}",
+            metavar="{" + ",".join(roles()) + "}",
             help="The user's role; other roles the user had are removed.",
         )
         parser.add_argument("--password", help="Set this password (otherwise left as it is).")
@@ -58,8 +69,9 @@ class Command(BaseCommand):
         role: str = options["role"]
         if not username:
             raise CommandError("The username must not be empty.")
-        if role not in Role.values:
-            raise CommandError(f"Unknown role {role!r}. Choose one of: {', '.join(Role.values)}.")
+        known = roles()
+        if role not in known:
+            raise CommandError(f"Unknown role {role!r}. Choose one of: {', '.join(known)}.")
         try:
             group = Group.objects.get(name=role)
         except Group.DoesNotExist as error:
@@ -80,7 +92,7 @@ class Command(BaseCommand):
             elif created:
                 user.set_unusable_password()
             user.save()
-            other_roles = user.groups.filter(name__in=Role.values).exclude(pk=group.pk)
+            other_roles = user.groups.filter(name__in=known).exclude(pk=group.pk)
             user.groups.remove(*other_roles)
             user.groups.add(group)
             key = None

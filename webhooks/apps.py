@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class WebhooksConfig(AppConfig):
+    name = "webhooks"
+    verbose_name = "Webhooks"
+    # Role groups this app's migrations create: `create_role_user --role integrator` takes them
+    # (claims' command asks every app for its `desk_roles`, so it needs to know none of them).
+    desk_roles = ("integrator",)
+
+    def ready(self) -> None:
+        from webhooks import receivers
+
+        receivers.connect()
