@@ -20,6 +20,7 @@ from evidence import relevance
 from evidence.models import ACTIVE_FETCH_STATUSES, Evidence, FetchJob, FetchStatus, Kind, Provider
 from evidence.providers.base import Candidate, configuration_gap
 from evidence.signals import fetch_job_closed
+from factcheck.bulkinsert import objects_insert
 from factcheck.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 
 if TYPE_CHECKING:
@@ -279,6 +280,35 @@ def _jobs_planned(ticket: Ticket, names: Iterable[str], now: datetime) -> list[F
                 sent_at=None if reason else now,
             )
         )
+    return jobs
+
+
+def fetch_jobs_queue_opened_bulk(
+    *, tickets: Sequence[Ticket], actor: AbstractBaseUser | None, events: list[TicketEvent]
+) -> list[FetchJob]:
+    """The fetch jobs of a batch of tickets being opened in the current transaction (a bulk
+    import), planned as `fetch_jobs_queue` plans a new ticket's: one per provider, skipped with
+    the reason where it cannot run. They go in with one INSERT, their "fetch queued" events are
+    appended to `events` (the caller inserts them with its own), and once the transaction commits
+    the batch's queued jobs are sent with ONE broker message on the bulk fetch queue
+    (`workers.dispatch.enqueue_fetch_bulk`), apart from the fetches of tickets opened by hand."""
+    names = _providers_requested(None)
+    now = timezone.now()
+    jobs: list[FetchJob] = []
+    for ticket in tickets:
+        planned = _jobs_planned(ticket, names, now)
+        for job in planned:
+            job.bulk = True
+        jobs.extend(planned)
+        event = _queued_event(ticket, actor, planned)
+        if event is not None:
+            events.append(event)
+    objects_insert(FetchJob, jobs)
+    to_send = [j.pk for j in jobs if j.status == FetchStatus.QUEUED]
+    if to_send:
+        from workers.dispatch import enqueue_fetch_bulk
+
+        transaction.on_commit(lambda: enqueue_fetch_bulk(to_send))
     return jobs
 
 
@@ -606,6 +636,7 @@ def fetch_jobs_requeue_stale(
     running_for: timedelta,
     resend_longest: timedelta | None = None,
     queue_busy: bool = False,
+    bulk_queue_busy: bool | None = None,
     limit: int = 500,
 ) -> list[int]:
     """Jobs that should be running and are not, marked queued again as of now, for sending:
@@ -618,20 +649,29 @@ def fetch_jobs_requeue_stale(
     - running longer than `running_for` (their worker died and no redelivery came).
 
     Jobs whose ticket is decided are closed as skipped instead: nobody wants their work any more.
-    Returns the ids to send."""
+    Bulk-imported jobs (`bulk`) wait in a queue of their own: whether their messages are still
+    waiting is `bulk_queue_busy` (None: as `queue_busy`), so a long import backlog is never sent
+    twice, and a quiet bulk queue does not hold back the default one. Jobs opened by hand come
+    first within `limit`, so a sweep busy with an import's jobs never keeps them waiting.
+    Returns the ids to send (the caller sends the bulk ones to the bulk queue)."""
     from claims.workflow import FINAL_STATES
 
     now = timezone.now()
     due = Q(status=FetchStatus.QUEUED, queued_at__lt=now - queued_for)
     stale = due & Q(sent_at__isnull=True)
+    resend = due & _resend_due(now, queued_for, max(queued_for, resend_longest or queued_for))
+    if bulk_queue_busy is None:
+        bulk_queue_busy = queue_busy
     if not queue_busy:
-        stale |= due & _resend_due(now, queued_for, max(queued_for, resend_longest or queued_for))
+        stale |= resend & Q(bulk=False)
+    if not bulk_queue_busy:
+        stale |= resend & Q(bulk=True)
     stale |= Q(status=FetchStatus.RUNNING, started_at__lt=now - running_for)
     with transaction.atomic():
         found = list(
             FetchJob.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(stale)
-            .order_by("queued_at")
+            .order_by("bulk", "queued_at")
             .values_list("pk", "ticket__state")[:limit]
         )
         ids = [pk for pk, state in found if state not in FINAL_STATES]

@@ -570,6 +570,35 @@ FACTCHECK_PROVIDERS["thumbnails"] = {
     "rate_per_second": _positive_float("FACTCHECK_THUMBNAIL_RATE", 10.0),
 }
 
+# --- Bulk import and export (claims/imports.py, claims/exports.py) ----------------------------------
+
+# The broker queue of bulk-imported tickets' fetch jobs: apart from the default fetch queue, so a
+# large import never delays the tickets opened by hand meanwhile. Every worker consumes it:
+# celery -A factcheck worker -Q celery,fetch-bulk,maintenance
+FACTCHECK_BULK_FETCH_QUEUE = env.str("FACTCHECK_BULK_FETCH_QUEUE", default="fetch-bulk")
+if FACTCHECK_BULK_FETCH_QUEUE in (CELERY_TASK_DEFAULT_QUEUE, FACTCHECK_MAINTENANCE_QUEUE):
+    raise ImproperlyConfigured(
+        "FACTCHECK_BULK_FETCH_QUEUE must differ from the default and the maintenance queue."
+    )
+# Rows an import writes per transaction (one INSERT per table, one broker message, one
+# ticket_opened signal each); a batch refused by the database is retried row by row.
+FACTCHECK_IMPORT_BATCH_SIZE = _positive_int("FACTCHECK_IMPORT_BATCH_SIZE", 500)
+# Request bodies of the two bulk doors may be larger than FACTCHECK_MAX_BODY_BYTES: a 500-ticket
+# POST /api/v1/tickets/bulk/ and the admin's file upload (streamed to a temporary file by Django).
+FACTCHECK_BULK_MAX_BODY_BYTES = _positive_int("FACTCHECK_BULK_MAX_BODY_BYTES", 8 * 1_048_576)
+FACTCHECK_IMPORT_UPLOAD_MAX_BYTES = _positive_int(
+    "FACTCHECK_IMPORT_UPLOAD_MAX_BYTES", 100 * 1_048_576
+)
+FACTCHECK_MAX_BODY_BYTES_BY_PATH = {
+    "/api/v1/tickets/bulk/": max(FACTCHECK_MAX_BODY_BYTES, FACTCHECK_BULK_MAX_BODY_BYTES),
+    "/admin/claims/ticket/import/": max(
+        FACTCHECK_MAX_BODY_BYTES, FACTCHECK_IMPORT_UPLOAD_MAX_BYTES
+    ),
+}
+# Rows an export reads per query (a server-side cursor on PostgreSQL): its memory, whatever the
+# number of tickets.
+FACTCHECK_EXPORT_CHUNK_SIZE = _positive_int("FACTCHECK_EXPORT_CHUNK_SIZE", 2000)
+
 # --- Logging ----------------------------------------------------------------------------------------
 
 LOGGING = {
