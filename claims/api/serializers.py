@@ -356,12 +356,22 @@ class TicketDetailSerializer(TicketSerializer):
 BULK_MAX_TICKETS = 500
 
 
-@extend_schema_field(TicketOpenSerializer(many=True))
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "A ticket body as `POST /api/v1/tickets/` takes it (`TicketOpen`: "
+            "`claim`, `priority`, `key`); checked on its own, its errors in its result.",
+        },
+    }
+)
 class TicketBodiesField(serializers.ListField):
-    """The bodies of a bulk request: each is checked on its own (its own result), so the list
-    only has to be a list of at most BULK_MAX_TICKETS."""
+    """The bodies of a bulk request: objects, each checked on its own (its own result), so the
+    list itself only has to be a list of at most BULK_MAX_TICKETS objects."""
 
-    child = serializers.JSONField()
+    child = serializers.DictField()
 
 
 class TicketBulkSerializer(StrictSerializer):

@@ -43,7 +43,7 @@ from claims.models import Priority, Ticket
 from factcheck.http import conditional
 from factcheck.http.errors import Conflict, flatten_field_errors
 from factcheck.http.pagination import ApiCursorPagination
-from factcheck.http.schema import error_response
+from factcheck.http.schema import ApiAutoSchema, error_response
 from factcheck.http.views import StrictQueryParamsMixin
 
 IF_MATCH = OpenApiParameter(
@@ -214,10 +214,7 @@ class TicketViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
         rows = []
         for index, item in enumerate(body.validated_data["tickets"]):
             one = TicketOpenSerializer(data=item)
-            if not isinstance(item, dict):
-                errors = {"non_field_errors": ["Expected a ticket body (a JSON object)."]}
-                results[index] = _bulk_result(index, 400, errors=errors)
-            elif not one.is_valid():
+            if not one.is_valid():
                 results[index] = _bulk_result(index, 400, errors=flatten_field_errors(one.errors))
             else:
                 data = one.validated_data
@@ -422,6 +419,18 @@ class JSONLinesRenderer(_ExportRenderer):
     format = "jsonl"
 
 
+class ExportSchema(ApiAutoSchema):
+    """The export's errors are JSON (TicketExportView.handle_exception), not its file's type."""
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        for code, response in responses.items():
+            if not str(code).startswith("2") and response.get("content"):
+                schema = next(iter(response["content"].values()))
+                response["content"] = {JSONRenderer.media_type: schema}
+        return responses
+
+
 class TicketExportView(StrictQueryParamsMixin, GenericAPIView):
     """Every ticket the list's filters select, streamed as one file (claims.exports)."""
 
@@ -431,10 +440,11 @@ class TicketExportView(StrictQueryParamsMixin, GenericAPIView):
     pagination_class = None
     queryset = Ticket.objects.none()
     export_format = "csv"
+    schema = ExportSchema()
 
     def get_renderers(self) -> list[BaseRenderer]:
-        chosen = CSVRenderer() if self.export_format == "csv" else JSONLinesRenderer()
-        return [chosen, JSONRenderer()]
+        # One renderer: the path names the format (no `?format=`); errors go out as JSON.
+        return [CSVRenderer() if self.export_format == "csv" else JSONLinesRenderer()]
 
     def is_list_request(self, request: Request) -> bool:
         return request.method == "GET"  # the list's filters and ordering, no pages

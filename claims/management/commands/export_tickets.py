@@ -11,7 +11,6 @@ tickets.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,19 +51,16 @@ class Command(BaseCommand):
         if not selected.is_valid():
             raise CommandError(f"Invalid filters: {dict(selected.errors)}")
         output = options["output"]
-        stream = (
-            open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
-            if output
-            else sys.stdout
-        )
         count = 0
-        try:
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as stream:
+                for line in export_lines(selected.qs, options["format"]):
+                    stream.write(line)
+                    count += 1
+        else:
             for line in export_lines(selected.qs, options["format"]):
-                stream.write(line)
+                self.stdout.write(line, ending="")
                 count += 1
-        finally:
-            if output:
-                stream.close()
         if output:
             rows = count - 1 if options["format"] == "csv" else count
             self.stderr.write(f"{rows} tickets written to {output}.")
