@@ -183,7 +183,7 @@ def up(args: argparse.Namespace) -> None:
             "factcheck",
             "worker",
             "-Q",
-            "celery,maintenance",
+            "celery,fetch-bulk,maintenance",
             "--beat",
             "-l",
             "info",

@@ -84,8 +84,13 @@ class RowResult:
 
 @dataclass
 class ImportSummary:
+    """What an import did. The refused rows are kept up to `keep` (their count is exact), so a
+    broken million-row file does not fill the memory of whoever shows the summary."""
+
+    keep: int = 1000
     created: int = 0
     existed: int = 0
+    refused_count: int = 0
     refused: list[RowResult] = field(default_factory=list)
 
     def add(self, result: RowResult) -> None:
@@ -94,11 +99,17 @@ class ImportSummary:
         elif result.status == "exists":
             self.existed += 1
         else:
-            self.refused.append(result)
+            self.refused_count += 1
+            if len(self.refused) < self.keep:
+                self.refused.append(result)
 
     @property
     def total(self) -> int:
-        return self.created + self.existed + len(self.refused)
+        return self.created + self.existed + self.refused_count
+
+    @property
+    def refused_not_kept(self) -> int:
+        return self.refused_count - len(self.refused)
 
 
 @dataclass

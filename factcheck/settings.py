@@ -402,8 +402,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Beat's maintenance tasks have a queue of their own, so that no backlog of fetches delays them
-# (a sweep queued behind the backlog it should repair comes too late). Every worker consumes both:
-# celery -A factcheck worker -Q celery,maintenance
+# (a sweep queued behind the backlog it should repair comes too late). Every worker consumes them
+# all, with the bulk fetch queue below: celery -A factcheck worker -Q celery,fetch-bulk,maintenance
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 FACTCHECK_MAINTENANCE_QUEUE = "maintenance"
 CELERY_TASK_ROUTES = {

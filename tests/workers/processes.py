@@ -60,6 +60,7 @@ def purge_broker(url: str) -> None:
     client = redis.Redis.from_url(url)
     keys = [
         settings.CELERY_TASK_DEFAULT_QUEUE,
+        settings.FACTCHECK_BULK_FETCH_QUEUE,
         settings.FACTCHECK_MAINTENANCE_QUEUE,
         "unacked",
         "unacked_index",
@@ -127,9 +128,11 @@ def start_worker(
         str(concurrency),
         "-n",
         f"{name}@%h",
-        # The queues the README's worker command consumes: fetches, and beat's maintenance tasks.
+        # The queues the README's worker command consumes: fetches, bulk-imported tickets'
+        # fetches, and beat's maintenance tasks.
         "-Q",
-        f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.FACTCHECK_MAINTENANCE_QUEUE}",
+        f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.FACTCHECK_BULK_FETCH_QUEUE},"
+        f"{settings.FACTCHECK_MAINTENANCE_QUEUE}",
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",

@@ -83,7 +83,7 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"No user {options['username']!r}.", returncode=2)
         quiet = options["no_progress"] or options["verbosity"] == 0
-        summary = ImportSummary()
+        summary = ImportSummary(keep=20)
         with (
             open(path, "rb") as raw,
             tqdm(
@@ -111,7 +111,7 @@ class Command(BaseCommand):
                             file=self.stderr._out,
                         )
                     bar.set_postfix(
-                        created=summary.created, refused=len(summary.refused), refresh=False
+                        created=summary.created, refused=summary.refused_count, refresh=False
                     )
             except ImportFileError as error:
                 raise CommandError(
@@ -126,9 +126,9 @@ class Command(BaseCommand):
                 ) from error
         self.stdout.write(
             f"{summary.created} tickets opened, {summary.existed} existed already (same key), "
-            f"{len(summary.refused)} rows refused."
+            f"{summary.refused_count} rows refused."
         )
-        if summary.refused:
-            lines = ", ".join(str(r.number) for r in summary.refused[:20])
-            more = "..." if len(summary.refused) > 20 else ""
-            raise CommandError(f"{len(summary.refused)} rows refused (lines {lines}{more}).")
+        if summary.refused_count:
+            lines = ", ".join(str(r.number) for r in summary.refused)
+            more = "..." if summary.refused_not_kept else ""
+            raise CommandError(f"{summary.refused_count} rows refused (lines {lines}{more}).")
