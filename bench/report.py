@@ -31,8 +31,15 @@ INTAKE_SECONDS_PER_1000_WORDS_TARGET = 1.0
 # Issue 12, publishing.
 PUBLISHING_TARGET_PREFIX = "Publishing: "
 PUBLISHING_P95_TARGET_MS = 20.0
+# Issue 13, bulk import and export.
+TRANSFER_TARGET_PREFIX = "Transfer: "
 # Rows of the targets table that bench.runner.splice replaces when only their section was run.
-SPLICED_TARGET_PREFIXES = (MEMORY_TARGET_PREFIX, INTAKE_TARGET_PREFIX, PUBLISHING_TARGET_PREFIX)
+SPLICED_TARGET_PREFIXES = (
+    MEMORY_TARGET_PREFIX,
+    INTAKE_TARGET_PREFIX,
+    PUBLISHING_TARGET_PREFIX,
+    TRANSFER_TARGET_PREFIX,
+)
 # The isolation probe: the other providers' p95 may grow by this much while one provider is slow.
 ISOLATION_SLACK_S = 0.25
 
@@ -181,6 +188,10 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rows += intake_targets(results["intake"])
     if "publishing" in results:
         rows += publishing_targets(results["publishing"])
+    if "transfer" in results:
+        from bench.transfer_section import transfer_targets
+
+        rows += transfer_targets(results["transfer"], prefix=TRANSFER_TARGET_PREFIX)
     admin = results.get("admin")
     if admin:
         page = admin["pages"]["ticket list"]
@@ -349,6 +360,15 @@ def publishing_section(pub: dict[str, Any]) -> str:
     return f"""## 9. Publishing: the public page and the feeds at {pub["publications"]["publications"]:,} published verdicts
 
 {markdown(pub)}
+"""
+
+
+def transfer_section(t: dict[str, Any]) -> str:
+    from bench.transfer_section import markdown
+
+    return f"""## 11. Transfer: bulk import and export at {t["sizes"][0]:,} and {t["sizes"][1]:,} rows
+
+{markdown(t)}
 """
 
 
@@ -871,6 +891,7 @@ def render(results: dict[str, Any]) -> str:
             "quality",
             "intake",
             "publishing",
+            "transfer",
         )
         if s in results
     ]
@@ -910,6 +931,7 @@ def render(results: dict[str, Any]) -> str:
         ("quality", quality_section),
         ("intake", intake_section),
         ("publishing", publishing_section),
+        ("transfer", transfer_section),
     ):
         if name in results:
             parts += [render_section(results[name]), ""]

@@ -34,7 +34,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import DatabaseError, IntegrityError, transaction
 
-from claims.audit import event_build
+from claims.audit import event_fields
 from claims.models import CLAIM_FIELDS, Claim, EventAction, Priority, Ticket, TicketEvent
 from claims.services import (
     claim_validated,
@@ -43,7 +43,7 @@ from claims.services import (
     ticket_key_clean,
 )
 from claims.signals import ticket_opened
-from factcheck.bulkinsert import objects_insert
+from factcheck.bulkinsert import objects_insert, rows_insert
 from factcheck.errors import InvalidInput
 
 # The file's columns (CSV header, JSONL keys): the API's claim field names, then these three.
@@ -310,20 +310,20 @@ def _write(prepared: list[_Prepared], actor: AbstractBaseUser | None) -> list[Ti
     if names:
         tag_ids = {t.name: t.pk for t in tags_resolve(names)}
         through = Claim.tags.through
-        objects_insert(
+        rows_insert(
             through,
-            [through(claim_id=p.claim.pk, tag_id=tag_ids[n]) for p in prepared for n in p.tags],
+            [{"claim_id": p.claim.pk, "tag_id": tag_ids[n]} for p in prepared for n in p.tags],
         )
     tickets = [
         Ticket(claim=p.claim, priority=p.priority, opened_by=actor, key=p.key) for p in prepared
     ]
     objects_insert(Ticket, tickets)
     events = [
-        event_build(ticket=t, action=EventAction.OPENED, actor=actor, to_state=t.state)
+        event_fields(ticket=t, action=EventAction.OPENED, actor=actor, to_state=t.state)
         for t in tickets
     ]
     fetch_jobs_queue_opened_bulk(tickets=tickets, actor=actor, events=events)
-    objects_insert(TicketEvent, events)
+    rows_insert(TicketEvent, events)
     return tickets
 
 

@@ -13,14 +13,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from claims.audit import event_build, event_record
+from claims.audit import event_build, event_fields, event_record
 from claims.changes import EVIDENCE_KEY, change
 from claims.models import BBOX_FIELDS, Claim, EventAction, Ticket, TicketEvent
 from evidence import relevance
 from evidence.models import ACTIVE_FETCH_STATUSES, Evidence, FetchJob, FetchStatus, Kind, Provider
 from evidence.providers.base import Candidate, configuration_gap
 from evidence.signals import fetch_job_closed
-from factcheck.bulkinsert import objects_insert
+from factcheck.bulkinsert import rows_insert
 from factcheck.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 
 if TYPE_CHECKING:
@@ -259,57 +259,69 @@ def _providers_requested(providers: Iterable[str] | None) -> list[str]:
     return requested
 
 
-def _jobs_planned(ticket: Ticket, names: Iterable[str], now: datetime) -> list[FetchJob]:
-    """Unsaved jobs for these providers: queued, or skipped with the reason they cannot run. A
+def _job_plan(claim: Claim, name: str, now: datetime) -> dict[str, Any]:
+    """A new job's fields for this provider: queued, or skipped with the reason it cannot run. A
     queued job counts as sent from now on (`sent_at`): it goes to the broker when the transaction
     commits, and `workers.dispatch` clears the mark if that publish fails, so the happy path costs no
     second statement."""
     from evidence.providers import registry
 
-    jobs = []
-    for name in names:
-        reason = configuration_gap(name) or registry.get(name).applies_to(ticket.claim)
-        jobs.append(
-            FetchJob(
-                ticket=ticket,
-                provider=name,
-                queued_at=now,
-                status=FetchStatus.SKIPPED if reason else FetchStatus.QUEUED,
-                last_error=reason,
-                finished_at=now if reason else None,
-                sent_at=None if reason else now,
-            )
-        )
-    return jobs
+    reason = configuration_gap(name) or registry.get(name).applies_to(claim)
+    return {
+        "provider": name,
+        "queued_at": now,
+        "status": FetchStatus.SKIPPED if reason else FetchStatus.QUEUED,
+        "last_error": reason,
+        "finished_at": now if reason else None,
+        "sent_at": None if reason else now,
+    }
+
+
+def _jobs_planned(ticket: Ticket, names: Iterable[str], now: datetime) -> list[FetchJob]:
+    """Unsaved jobs for these providers (see _job_plan)."""
+    return [FetchJob(ticket=ticket, **_job_plan(ticket.claim, name, now)) for name in names]
 
 
 def fetch_jobs_queue_opened_bulk(
-    *, tickets: Sequence[Ticket], actor: AbstractBaseUser | None, events: list[TicketEvent]
-) -> list[FetchJob]:
+    *,
+    tickets: Sequence[Ticket],
+    actor: AbstractBaseUser | None,
+    events: list[dict[str, Any]],
+) -> list[int]:
     """The fetch jobs of a batch of tickets being opened in the current transaction (a bulk
-    import), planned as `fetch_jobs_queue` plans a new ticket's: one per provider, skipped with
-    the reason where it cannot run. They go in with one INSERT, their "fetch queued" events are
-    appended to `events` (the caller inserts them with its own), and once the transaction commits
-    the batch's queued jobs are sent with ONE broker message on the bulk fetch queue
-    (`workers.dispatch.enqueue_fetch_bulk`), apart from the fetches of tickets opened by hand."""
+    import), planned as `fetch_jobs_queue` plans a new ticket's (the same `_job_plan`): one per
+    provider, skipped with the reason where it cannot run, marked `bulk`. They go in with one
+    COPY (factcheck.bulkinsert), their "fetch queued" events are appended to `events` as rows
+    (claims.audit.event_fields; the caller inserts them with its own), and once the transaction
+    commits the batch's queued jobs are sent with ONE broker message on the bulk fetch queue
+    (`workers.dispatch.enqueue_fetch_bulk`), apart from the fetches of tickets opened by hand.
+    Returns the ids of the jobs that will run."""
     names = _providers_requested(None)
     now = timezone.now()
-    jobs: list[FetchJob] = []
+    rows: list[dict[str, Any]] = []
     for ticket in tickets:
-        planned = _jobs_planned(ticket, names, now)
+        planned = [_job_plan(ticket.claim, name, now) for name in names]
+        queued = [job["provider"] for job in planned if job["status"] == FetchStatus.QUEUED]
         for job in planned:
-            job.bulk = True
-        jobs.extend(planned)
-        event = _queued_event(ticket, actor, planned)
-        if event is not None:
-            events.append(event)
-    objects_insert(FetchJob, jobs)
-    to_send = [j.pk for j in jobs if j.status == FetchStatus.QUEUED]
+            job["ticket_id"] = ticket.pk
+            job["bulk"] = True
+        rows.extend(planned)
+        if queued:
+            events.append(
+                event_fields(
+                    ticket=ticket,
+                    action=EventAction.FETCH_QUEUED,
+                    actor=actor,
+                    note="Queued: " + ", ".join(queued),
+                )
+            )
+    ids = rows_insert(FetchJob, rows)
+    to_send = [pk for pk, job in zip(ids, rows, strict=True) if job["status"] == FetchStatus.QUEUED]
     if to_send:
         from workers.dispatch import enqueue_fetch_bulk
 
         transaction.on_commit(lambda: enqueue_fetch_bulk(to_send))
-    return jobs
+    return to_send
 
 
 def _queued_event(

@@ -57,5 +57,45 @@ def objects_insert(
         obj._state.db = using
 
 
+def rows_insert(
+    model: type[models.Model], rows: Sequence[dict[str, Any]], *, using: str = "default"
+) -> list[int]:
+    """INSERT rows given as {attname: value} (no model instances: building tens of thousands of
+    them was a third of an import's time); returns their primary keys, in order. A column a row
+    does not name gets the field's default, evaluated once for the whole call (so a
+    `default=timezone.now` column has one time for all of them)."""
+    if not rows:
+        return []
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        objs = [model(**row) for row in rows]
+        model._default_manager.using(using).bulk_create(objs, batch_size=500)
+        return [obj.pk for obj in objs]
+    opts = model._meta
+    pk = opts.pk
+    fields = [f for f in opts.concrete_fields if not f.primary_key]
+    defaults = {f.attname: f.get_default() for f in fields}
+    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    attnames = [f.attname for f in fields]
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [opts.db_table, pk.column, len(rows)],
+        )
+        pks = [value for (value,) in cursor.fetchall()]
+        columns = ", ".join(
+            connection.ops.quote_name(c) for c in [pk.column] + [f.column for f in fields]
+        )
+        table = connection.ops.quote_name(opts.db_table)
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for key, row in zip(pks, rows, strict=True):
+                values = [key]
+                for name in attnames:
+                    value = row.get(name, defaults[name])
+                    values.append(_json(value) if name in json_fields else value)
+                copy.write_row(values)
+    return pks
+
+
 def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
