@@ -123,7 +123,7 @@ WORKFLOW_DISPLAY_FIELDS = (
     "decided_at",
     "version",
 )
-RECORD_DISPLAY_FIELDS = ("key", "opened_by", "created_at", "updated_at")
+RECORD_DISPLAY_FIELDS = ("opened_by", "created_at", "updated_at")
 
 
 def _or_dash(value: object) -> object:
@@ -158,6 +158,7 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         "priority",
         "assignee",
         "created_at",
+        "key",
     )
     list_display_links = ("id", "claim_excerpt")
     list_filter = (
@@ -182,7 +183,9 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
     ordering = ("-created_at", "-id")
     # The paginator counts the filtered list; counting every ticket as well is one more full scan.
     show_full_result_count = False
-    readonly_fields = CLAIM_DISPLAY_FIELDS + WORKFLOW_DISPLAY_FIELDS + RECORD_DISPLAY_FIELDS
+    readonly_fields = (
+        CLAIM_DISPLAY_FIELDS + WORKFLOW_DISPLAY_FIELDS + RECORD_DISPLAY_FIELDS + ("key",)
+    )
     # The evidence rows, fetch jobs and audit trail are the workbench's own (claims.workbench):
     # a 500-row inline formset renders far too slowly, and every button submits one form.
     inlines = ()
@@ -261,6 +264,7 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         desk: tuple[str, ...] = ("assignee", "priority")
         if obj is not None and self.has_change_permission(request, obj):
             desk += ("expected_version",)
+        desk += ("key",)  # read-only: the external id it was opened or imported with
         return [
             ("Claim", {"fields": CLAIM_DISPLAY_FIELDS}),
             ("Desk", {"fields": desk}),
