@@ -277,9 +277,27 @@ def _priority_checked(priority: Any) -> int:
     )
 
 
+NUL_MESSAGE = "Null characters are not allowed."
+
+
+def _nul_fields(row: Row) -> dict[str, list[str]]:
+    """Fields holding a NUL character, which PostgreSQL cannot store in text (the API's fields
+    refuse it with this message; a file's cells are checked here)."""
+    found = {
+        f"claim.{k}": [NUL_MESSAGE]
+        for k, v in row.claim.items()
+        if isinstance(v, str) and "\x00" in v
+    }
+    if isinstance(row.key, str) and "\x00" in row.key:
+        found["key"] = [NUL_MESSAGE]
+    if isinstance(row.tags, list) and any(isinstance(t, str) and "\x00" in t for t in row.tags):
+        found["tags"] = [NUL_MESSAGE]
+    return found
+
+
 def row_check(row: Row) -> _Prepared | RowResult:
     """A row ready to write, or its refusal with every field error found."""
-    errors: dict[str, list[str]] = dict(row.errors)
+    errors: dict[str, list[str]] = {**row.errors, **_nul_fields(row)}
     checked: dict[str, Any] = {}
     if not errors:
         for name, check, value in (

@@ -314,3 +314,14 @@ def test_each_batch_sends_one_message_on_the_bulk_fetch_queue(django_capture_on_
 def test_a_role_that_may_not_open_tickets_imports_nothing(outsider):
     with pytest.raises(PermissionDenied):
         list(imports.tickets_import([imports.Row(number=1, claim={})], actor=outsider))
+
+
+def test_a_nul_character_in_a_cell_refuses_its_row_not_the_file(tmp_path):
+    rows = [good_row(1), good_row(2), good_row(3)]
+    rows[1][1] = "Drones\x00 over Valdai."
+    rows[2][0] = "row-\x003"
+    code, _, err = run_import(write_csv(tmp_path / "claims.csv", rows))
+    assert code == 1
+    assert "line 3: claim.text: Null characters are not allowed." in err
+    assert "line 4: key: Null characters are not allowed." in err
+    assert Ticket.objects.count() == 1
