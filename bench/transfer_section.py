@@ -286,6 +286,23 @@ def transfer_targets(t: dict[str, Any], *, prefix: str) -> list[tuple[str, str, 
 
 
 def markdown(t: dict[str, Any]) -> str:
+    """The section's text; an earlier run kept under `other_run` (another size or load) is shown
+    after it with its own table."""
+    text = _run_markdown(t)
+    other = t.get("other_run")
+    if other:
+        loads = ", ".join(f"{x:.2f}" for x in other["load_average"])
+        text += (
+            f"\nAnother run, {'--quick' if other.get('quick') else 'full'} "
+            f"({other['sizes'][0]:,} and {other['sizes'][1]:,} rows, finished "
+            f"{other.get('finished_at', '?')}, load average at its end {loads}):\n\n"
+            + _table_of(other)
+            + "\n"
+        )
+    return text
+
+
+def _table_of(t: dict[str, Any]) -> str:
     from bench.report import _f, _table
 
     small, large = (str(s) for s in t["sizes"])
@@ -323,6 +340,10 @@ def markdown(t: dict[str, Any]) -> str:
                     "to /dev/null",
                 ]
             )
+    return _table(["run", "time", "rate", "RSS peak / end (MiB)", "what"], rows)
+
+
+def _run_markdown(t: dict[str, Any]) -> str:
     loads = ", ".join(f"{x:.2f}" for x in t["load_average"])
     return f"""`bench/transfer_section.py` (issue 13, parts 4 and 5). The import reads a CSV of the very
 rows the COPY loader generates (same seed), each with a key, in a process of its own
@@ -332,7 +353,7 @@ message per batch on the bulk fetch queue. The COPY loader writes claims, ticket
 into the same empty tables, in the same run. RSS: the process's peak (getrusage) and at the end,
 in MiB, Django and the project loaded included. Exports write every ticket to /dev/null.
 
-{_table(["run", "time", "rate", "RSS peak / end (MiB)", "what"], rows)}
+{_table_of(t)}
 
 How the import gets there: rows are checked in Python (the model's field rules and `clean()`,
 as `ticket_open`), then each batch is written with PostgreSQL's COPY (`factcheck/bulkinsert.py`:
