@@ -194,7 +194,7 @@ def up(args: argparse.Namespace) -> None:
             "factcheck",
             "worker",
             "-Q",
-            "celery,maintenance,webhooks",
+            "celery,fetch-bulk,maintenance,webhooks",
             "--beat",
             "-l",
             "info",

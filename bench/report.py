@@ -33,12 +33,15 @@ PUBLISHING_TARGET_PREFIX = "Publishing: "
 PUBLISHING_P95_TARGET_MS = 20.0
 # Issue 13, webhooks.
 WEBHOOKS_TARGET_PREFIX = "Webhooks: "
+# Issue 13, bulk import and export.
+TRANSFER_TARGET_PREFIX = "Transfer: "
 # Rows of the targets table that bench.runner.splice replaces when only their section was run.
 SPLICED_TARGET_PREFIXES = (
     MEMORY_TARGET_PREFIX,
     INTAKE_TARGET_PREFIX,
     PUBLISHING_TARGET_PREFIX,
     WEBHOOKS_TARGET_PREFIX,
+    TRANSFER_TARGET_PREFIX,
 )
 # The isolation probe: the other providers' p95 may grow by this much while one provider is slow.
 ISOLATION_SLACK_S = 0.25
@@ -192,6 +195,10 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         from bench.webhooks_section import webhooks_targets
 
         rows += webhooks_targets(results["webhooks"], prefix=WEBHOOKS_TARGET_PREFIX)
+    if "transfer" in results:
+        from bench.transfer_section import transfer_targets
+
+        rows += transfer_targets(results["transfer"], prefix=TRANSFER_TARGET_PREFIX)
     admin = results.get("admin")
     if admin:
         page = admin["pages"]["ticket list"]
@@ -375,6 +382,15 @@ def webhooks_section(wh: dict[str, Any]) -> str:
     return f"""## 11. Webhooks: deliveries to healthy endpoints beside a slow and a failing one
 
 {markdown(wh)}
+"""
+
+
+def transfer_section(t: dict[str, Any]) -> str:
+    from bench.transfer_section import markdown
+
+    return f"""## 12. Transfer: bulk import and export at {t["sizes"][0]:,} and {t["sizes"][1]:,} rows
+
+{markdown(t)}
 """
 
 
@@ -899,6 +915,7 @@ def render(results: dict[str, Any]) -> str:
             "publishing",
             "accounts",
             "webhooks",
+            "transfer",
         )
         if s in results
     ]
@@ -940,6 +957,7 @@ def render(results: dict[str, Any]) -> str:
         ("publishing", publishing_section),
         ("accounts", accounts_section),
         ("webhooks", webhooks_section),
+        ("transfer", transfer_section),
     ):
         if name in results:
             parts += [render_section(results[name]), ""]

@@ -30,6 +30,7 @@ DATABASES = {
     "publishing": "factcheck_bench_publishing",
     "accounts": "factcheck_bench_accounts",
     "webhooks": "factcheck_bench_webhooks",
+    "transfer": "factcheck_bench_transfer",
 }
 
 

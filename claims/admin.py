@@ -13,6 +13,7 @@ and summaries typed into the evidence rows are saved before the action, in one t
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -35,13 +36,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from claims import selectors, services, workbench, workflow
+from claims import imports, selectors, services, workbench, workflow
 from claims.changes import changes_text
 from claims.forms import (
     DuplicatesSeenForm,
     EvidenceAddForm,
     LinkForm,
     TicketChangeForm,
+    TicketImportForm,
     TicketOpenForm,
     TransitionForm,
     WorkbenchActionForm,
@@ -156,6 +158,7 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         "priority",
         "assignee",
         "created_at",
+        "key",
     )
     list_display_links = ("id", "claim_excerpt")
     list_filter = (
@@ -169,14 +172,20 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         # Fixed ranges (today, past 7 days, this month, this year) instead of a date hierarchy,
         # which lists the months that have tickets by scanning every ticket.
         ("created_at", admin.DateFieldListFilter),
+        ("key", admin.EmptyFieldListFilter),
     )
     list_select_related = ("claim", "assignee")
-    search_fields = ("claim__text", "claim__claimant")
-    search_help_text = "Words of the claim's text or claimant (the API's full-text search)."
+    change_list_template = "admin/claims/ticket/change_list.html"
+    search_fields = ("claim__text", "claim__claimant", "=key")
+    search_help_text = (
+        "Words of the claim's text or claimant (the API's full-text search), or a ticket's key."
+    )
     ordering = ("-created_at", "-id")
     # The paginator counts the filtered list; counting every ticket as well is one more full scan.
     show_full_result_count = False
-    readonly_fields = CLAIM_DISPLAY_FIELDS + WORKFLOW_DISPLAY_FIELDS + RECORD_DISPLAY_FIELDS
+    readonly_fields = (
+        CLAIM_DISPLAY_FIELDS + WORKFLOW_DISPLAY_FIELDS + RECORD_DISPLAY_FIELDS + ("key",)
+    )
     # The evidence rows, fetch jobs and audit trail are the workbench's own (claims.workbench):
     # a 500-row inline formset renders far too slowly, and every button submits one form.
     inlines = ()
@@ -248,12 +257,14 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
         claim."""
         if not search_term.strip():
             return queryset, False
-        return selectors.ticket_search(queryset, q=search_term), False
+        found = selectors.ticket_search(queryset, q=search_term)
+        return found | queryset.filter(key=search_term.strip()), False
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[str, dict]]:
         desk: tuple[str, ...] = ("assignee", "priority")
         if obj is not None and self.has_change_permission(request, obj):
             desk += ("expected_version",)
+        desk += ("key",)  # read-only: the external id it was opened or imported with
         return [
             ("Claim", {"fields": CLAIM_DISPLAY_FIELDS}),
             ("Desk", {"fields": desk}),
@@ -556,9 +567,64 @@ class TicketAdmin(DomainErrorsAsMessagesMixin, admin.ModelAdmin):
             )
         return JsonResponse(workbench.ticket_status(ticket_id=ticket.pk, since_id=since))
 
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a CSV or JSONL file of claims: claims.imports opens a ticket per good row (a
+        batch per transaction, rows with a known key left alone) and the page shows the counts
+        and every refused row with its line and field errors."""
+        if not self.has_add_permission(request):
+            raise AdminPermissionDenied
+        form = TicketImportForm(request.POST or None, request.FILES or None)
+        summary = None
+        if request.method == "POST" and form.is_valid():
+            summary = self._import_upload(request, form)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import claims",
+            "form": form,
+            "summary": summary,
+            "columns": imports.COLUMNS,
+        }
+        return TemplateResponse(request, "admin/claims/ticket/import.html", context)
+
+    def _import_upload(
+        self, request: HttpRequest, form: TicketImportForm
+    ) -> imports.ImportSummary | None:
+        upload = form.cleaned_data["file"]
+        try:
+            fmt = imports.format_for(upload.name, form.cleaned_data["format"] or None)
+            stream = io.TextIOWrapper(
+                upload.file, encoding="utf-8-sig", newline="" if fmt == "csv" else None
+            )
+            summary = imports.ImportSummary()
+            for result in imports.file_import(stream, fmt=fmt, actor=request.user):
+                summary.add(result)
+        except imports.ImportFileError as error:
+            form.add_error("file", f"{error} Nothing was imported.")
+            return None
+        except UnicodeDecodeError:
+            form.add_error("file", "The file is not UTF-8 text.")
+            return None
+        except DomainError as error:
+            form.add_error(None, error_text(error))
+            return None
+        level = messages.WARNING if summary.refused_count else messages.SUCCESS
+        self.message_user(
+            request,
+            f"{summary.created} tickets opened, {summary.existed} existed already (same key), "
+            f"{summary.refused_count} rows refused.",
+            level,
+        )
+        return summary
+
     def get_urls(self) -> list:
         info = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name=f"{info}_import",
+            ),
             path(
                 "<path:object_id>/status/",
                 self.admin_site.admin_view(self.status_view),

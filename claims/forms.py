@@ -177,3 +177,16 @@ class EvidenceAddForm(forms.ModelForm):
         values = {name: data[name] for name in self.Meta.fields if data.get(name) not in (None, "")}
         values.setdefault("stance", Stance.UNASSESSED)
         return values
+
+
+class TicketImportForm(forms.Form):
+    """The admin's upload of a CSV or JSONL file of claims (claims.imports reads it)."""
+
+    file = forms.FileField(
+        help_text="CSV with a header, or JSON Lines: the API's claim field names, tags "
+        "(semicolons in CSV, a list in JSONL), priority and key."
+    )
+    format = forms.ChoiceField(
+        choices=[("", "From the file's extension"), ("csv", "CSV"), ("jsonl", "JSON Lines")],
+        required=False,
+    )

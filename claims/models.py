@@ -197,8 +197,21 @@ class Priority(models.IntegerChoices):
     URGENT = 4, "Urgent"
 
 
+KEY_MAX_LENGTH = 200
+
+
 class Ticket(TicketWorkflow, FSMModelMixin, models.Model):
     claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="ticket")
+    # NULL, not "", when there is none: the unique index (ticket_key_unique) covers set keys only.
+    key = models.CharField(  # noqa: DJ001
+        max_length=KEY_MAX_LENGTH,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A stable external id given by whoever opened the ticket (a partner's row id, a "
+        "spreadsheet's key): opening or importing the same key again finds this ticket instead of "
+        "opening another. Unique when set; empty for tickets opened without one.",
+    )
     state = FSMField(max_length=20, choices=State.choices, default=State.UNVERIFIED, protected=True)
     verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
     proposed_verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
@@ -278,6 +291,14 @@ class Ticket(TicketWorkflow, FSMModelMixin, models.Model):
                 name="ticket_decided_at_only_in_final_state",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="ticket_version_positive"),
+            # Unique when set (a partial unique index on PostgreSQL and SQLite alike): the
+            # database, not a check in Python, decides which of two racing imports of a key wins.
+            models.UniqueConstraint(
+                fields=["key"], condition=Q(key__isnull=False), name="ticket_key_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(key__isnull=True) | ~Q(key=""), name="ticket_key_not_empty"
+            ),
             models.CheckConstraint(
                 condition=Q(media_authenticity__in=["", *MediaAuthenticity.values]),
                 name="ticket_media_authenticity_known",

@@ -14,7 +14,16 @@ from django.utils import timezone
 from claims import workflow
 from claims.audit import event_build, event_record
 from claims.changes import ticket_changes, ticket_snapshot
-from claims.models import CLAIM_FIELDS, Claim, EventAction, Priority, Tag, Ticket, TicketEvent
+from claims.models import (
+    CLAIM_FIELDS,
+    KEY_MAX_LENGTH,
+    Claim,
+    EventAction,
+    Priority,
+    Tag,
+    Ticket,
+    TicketEvent,
+)
 from claims.selectors import ticket_relations_loaded, users_assignable
 from claims.signals import ticket_opened, ticket_transitioned
 from factcheck.errors import InvalidInput, PermissionDenied, StaleVersion
@@ -50,6 +59,62 @@ def tags_resolve(names: Iterable[str]) -> list[Tag]:
     return [existing[n] for n in cleaned]
 
 
+class TicketKeyExists(Exception):
+    """A ticket with this external key exists already: the caller answers with it (an import's
+    "exists", a 200 instead of a 201), it is not an error of the input."""
+
+    def __init__(self, ticket_id: int, key: str) -> None:
+        super().__init__(f"Ticket #{ticket_id} has the key {key!r}.")
+        self.ticket_id, self.key = ticket_id, key
+
+
+def ticket_key_clean(key: Any) -> str | None:
+    """A ticket's external key as stored: stripped, None when empty. Raises InvalidInput."""
+    if key is None:
+        return None
+    if not isinstance(key, str):
+        raise InvalidInput("Invalid key.", field_errors={"key": ["Must be a string."]})
+    key = key.strip()
+    if len(key) > KEY_MAX_LENGTH:
+        raise InvalidInput(
+            "Invalid key.",
+            field_errors={"key": [f"Ensure this value has at most {KEY_MAX_LENGTH} characters."]},
+        )
+    return key or None
+
+
+def claim_validated(claim: Mapping[str, Any]) -> Claim:
+    """An unsaved Claim from a person's fields, checked by the model's field rules and clean():
+    the one validation of a new claim (ticket_open and the bulk import both call it, so they say
+    the same things about the same input). Raises InvalidInput with `claim.<field>` errors."""
+    unknown = set(claim) - set(CLAIM_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            "Unknown claim fields.",
+            field_errors={f"claim.{name}": ["Unknown field."] for name in sorted(unknown)},
+        )
+    claim_obj = Claim(**claim)
+    try:
+        # Claim.clean() checks what the check constraints check, with field messages, and the
+        # database enforces them; validating the constraints here too costs a query each.
+        claim_obj.full_clean(validate_constraints=False)
+    except ValidationError as error:
+        raise _validation_error_to_input(error, prefix="claim.") from error
+    return claim_obj
+
+
+def priority_check(priority: Any) -> int:
+    if priority not in Priority.values:
+        raise InvalidInput("Invalid priority.", field_errors={"priority": ["Unknown priority."]})
+    return int(priority)
+
+
+def may_open_tickets(user: AbstractBaseUser | None) -> None:
+    """Raise PermissionDenied unless `user` (None: the system) may open tickets."""
+    if user is not None and not user.has_perm(OPEN_PERMISSION):
+        raise PermissionDenied("Your role may not open tickets.")
+
+
 def ticket_open(
     *,
     opened_by: AbstractBaseUser | None,
@@ -58,33 +123,24 @@ def ticket_open(
     priority: int = Priority.NORMAL,
     assignee: AbstractBaseUser | None = None,
     providers: Iterable[str] | None = None,
+    key: str | None = None,
 ) -> Ticket:
     """Open a verification ticket for a new claim and queue its evidence fetch after commit.
 
-    `opened_by` None means the system (seed loader). Raises InvalidInput with field errors, or
+    `opened_by` None means the system (seed loader). `key`: the caller's stable external id; if a
+    ticket has it already, TicketKeyExists names that ticket and nothing is written (the unique
+    constraint decides between two racing requests). Raises InvalidInput with field errors, or
     PermissionDenied; on any error nothing is written. The ticket comes back with its claim, tags,
     events and fetch jobs loaded: showing it needs no further query.
     """
     from evidence.services import fetch_jobs_queue
 
-    if opened_by is not None and not opened_by.has_perm(OPEN_PERMISSION):
-        raise PermissionDenied("Your role may not open tickets.")
-    unknown = set(claim) - set(CLAIM_FIELDS)
-    if unknown:
-        raise InvalidInput(
-            "Unknown claim fields.",
-            field_errors={f"claim.{name}": ["Unknown field."] for name in sorted(unknown)},
-        )
-    if priority not in Priority.values:
-        raise InvalidInput("Invalid priority.", field_errors={"priority": ["Unknown priority."]})
-
-    claim_obj = Claim(**claim)
-    try:
-        # Claim.clean() checks what the check constraints check, with field messages, and the
-        # database enforces them; validating the constraints here too costs a query each.
-        claim_obj.full_clean(validate_constraints=False)
-    except ValidationError as error:
-        raise _validation_error_to_input(error, prefix="claim.") from error
+    may_open_tickets(opened_by)
+    key = ticket_key_clean(key)
+    priority_check(priority)
+    claim_obj = claim_validated(claim)
+    if key is not None:
+        _raise_if_key_exists(key)
 
     try:
         with transaction.atomic():
@@ -93,7 +149,7 @@ def ticket_open(
             if tag_objs:
                 claim_obj.tags.add(*tag_objs)
             ticket = Ticket.objects.create(
-                claim=claim_obj, priority=priority, opened_by=opened_by, assignee=assignee
+                claim=claim_obj, priority=priority, opened_by=opened_by, assignee=assignee, key=key
             )
             events = [
                 event_build(
@@ -106,12 +162,20 @@ def ticket_open(
             TicketEvent.objects.bulk_create(events)
             ticket_opened.send(sender=Ticket, tickets=[ticket], actor=opened_by)
     except IntegrityError as error:
+        if key is not None:
+            _raise_if_key_exists(key)  # another request opened it a moment ago
         raise InvalidInput(
             "The claim breaks a data rule.", field_errors={"claim": [str(error).splitlines()[0]]}
         ) from error
     return ticket_relations_loaded(
         ticket, tags=tag_objs, events=events, fetch_jobs=jobs, evidence=[]
     )
+
+
+def _raise_if_key_exists(key: str) -> None:
+    existing = Ticket.objects.filter(key=key).values_list("pk", flat=True).first()
+    if existing is not None:
+        raise TicketKeyExists(existing, key)
 
 
 def ticket_transition(

@@ -166,6 +166,11 @@ class FetchJob(models.Model):
     resends = models.PositiveSmallIntegerField(
         default=0, help_text="How many times the requeue sweep sent it again."
     )
+    bulk = models.BooleanField(
+        default=False,
+        help_text="Queued by a bulk import: its messages go to the bulk fetch queue "
+        "(FACTCHECK_BULK_FETCH_QUEUE), so a large import never delays tickets opened by hand.",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     items_found = models.PositiveIntegerField(default=0)

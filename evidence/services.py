@@ -13,13 +13,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from claims.audit import event_build, event_record
+from claims.audit import event_build, event_fields, event_record
 from claims.changes import EVIDENCE_KEY, change
 from claims.models import BBOX_FIELDS, Claim, EventAction, Ticket, TicketEvent
 from evidence import relevance
 from evidence.models import ACTIVE_FETCH_STATUSES, Evidence, FetchJob, FetchStatus, Kind, Provider
 from evidence.providers.base import Candidate, configuration_gap
 from evidence.signals import fetch_job_closed
+from factcheck.bulkinsert import rows_insert
 from factcheck.errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 
 if TYPE_CHECKING:
@@ -258,28 +259,69 @@ def _providers_requested(providers: Iterable[str] | None) -> list[str]:
     return requested
 
 
-def _jobs_planned(ticket: Ticket, names: Iterable[str], now: datetime) -> list[FetchJob]:
-    """Unsaved jobs for these providers: queued, or skipped with the reason they cannot run. A
+def _job_plan(claim: Claim, name: str, now: datetime) -> dict[str, Any]:
+    """A new job's fields for this provider: queued, or skipped with the reason it cannot run. A
     queued job counts as sent from now on (`sent_at`): it goes to the broker when the transaction
     commits, and `workers.dispatch` clears the mark if that publish fails, so the happy path costs no
     second statement."""
     from evidence.providers import registry
 
-    jobs = []
-    for name in names:
-        reason = configuration_gap(name) or registry.get(name).applies_to(ticket.claim)
-        jobs.append(
-            FetchJob(
-                ticket=ticket,
-                provider=name,
-                queued_at=now,
-                status=FetchStatus.SKIPPED if reason else FetchStatus.QUEUED,
-                last_error=reason,
-                finished_at=now if reason else None,
-                sent_at=None if reason else now,
+    reason = configuration_gap(name) or registry.get(name).applies_to(claim)
+    return {
+        "provider": name,
+        "queued_at": now,
+        "status": FetchStatus.SKIPPED if reason else FetchStatus.QUEUED,
+        "last_error": reason,
+        "finished_at": now if reason else None,
+        "sent_at": None if reason else now,
+    }
+
+
+def _jobs_planned(ticket: Ticket, names: Iterable[str], now: datetime) -> list[FetchJob]:
+    """Unsaved jobs for these providers (see _job_plan)."""
+    return [FetchJob(ticket=ticket, **_job_plan(ticket.claim, name, now)) for name in names]
+
+
+def fetch_jobs_queue_opened_bulk(
+    *,
+    tickets: Sequence[Ticket],
+    actor: AbstractBaseUser | None,
+    events: list[dict[str, Any]],
+) -> list[int]:
+    """The fetch jobs of a batch of tickets being opened in the current transaction (a bulk
+    import), planned as `fetch_jobs_queue` plans a new ticket's (the same `_job_plan`): one per
+    provider, skipped with the reason where it cannot run, marked `bulk`. They go in with one
+    COPY (factcheck.bulkinsert), their "fetch queued" events are appended to `events` as rows
+    (claims.audit.event_fields; the caller inserts them with its own), and once the transaction
+    commits the batch's queued jobs are sent with ONE broker message on the bulk fetch queue
+    (`workers.dispatch.enqueue_fetch_bulk`), apart from the fetches of tickets opened by hand.
+    Returns the ids of the jobs that will run."""
+    names = _providers_requested(None)
+    now = timezone.now()
+    rows: list[dict[str, Any]] = []
+    for ticket in tickets:
+        planned = [_job_plan(ticket.claim, name, now) for name in names]
+        queued = [job["provider"] for job in planned if job["status"] == FetchStatus.QUEUED]
+        for job in planned:
+            job["ticket_id"] = ticket.pk
+            job["bulk"] = True
+        rows.extend(planned)
+        if queued:
+            events.append(
+                event_fields(
+                    ticket=ticket,
+                    action=EventAction.FETCH_QUEUED,
+                    actor=actor,
+                    note="Queued: " + ", ".join(queued),
+                )
             )
-        )
-    return jobs
+    ids = rows_insert(FetchJob, rows)
+    to_send = [pk for pk, job in zip(ids, rows, strict=True) if job["status"] == FetchStatus.QUEUED]
+    if to_send:
+        from workers.dispatch import enqueue_fetch_bulk
+
+        transaction.on_commit(lambda: enqueue_fetch_bulk(to_send))
+    return to_send
 
 
 def _queued_event(
@@ -606,6 +648,7 @@ def fetch_jobs_requeue_stale(
     running_for: timedelta,
     resend_longest: timedelta | None = None,
     queue_busy: bool = False,
+    bulk_queue_busy: bool | None = None,
     limit: int = 500,
 ) -> list[int]:
     """Jobs that should be running and are not, marked queued again as of now, for sending:
@@ -618,20 +661,29 @@ def fetch_jobs_requeue_stale(
     - running longer than `running_for` (their worker died and no redelivery came).
 
     Jobs whose ticket is decided are closed as skipped instead: nobody wants their work any more.
-    Returns the ids to send."""
+    Bulk-imported jobs (`bulk`) wait in a queue of their own: whether their messages are still
+    waiting is `bulk_queue_busy` (None: as `queue_busy`), so a long import backlog is never sent
+    twice, and a quiet bulk queue does not hold back the default one. Jobs opened by hand come
+    first within `limit`, so a sweep busy with an import's jobs never keeps them waiting.
+    Returns the ids to send (the caller sends the bulk ones to the bulk queue)."""
     from claims.workflow import FINAL_STATES
 
     now = timezone.now()
     due = Q(status=FetchStatus.QUEUED, queued_at__lt=now - queued_for)
     stale = due & Q(sent_at__isnull=True)
+    resend = due & _resend_due(now, queued_for, max(queued_for, resend_longest or queued_for))
+    if bulk_queue_busy is None:
+        bulk_queue_busy = queue_busy
     if not queue_busy:
-        stale |= due & _resend_due(now, queued_for, max(queued_for, resend_longest or queued_for))
+        stale |= resend & Q(bulk=False)
+    if not bulk_queue_busy:
+        stale |= resend & Q(bulk=True)
     stale |= Q(status=FetchStatus.RUNNING, started_at__lt=now - running_for)
     with transaction.atomic():
         found = list(
             FetchJob.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(stale)
-            .order_by("queued_at")
+            .order_by("bulk", "queued_at")
             .values_list("pk", "ticket__state")[:limit]
         )
         ids = [pk for pk, state in found if state not in FINAL_STATES]

@@ -56,3 +56,25 @@ def register_sqlite_aggregates(sender: Any, connection: Any, **kwargs: Any) -> N
     """A `connection_created` receiver: gives a new SQLite connection the aggregates above."""
     if connection.vendor == "sqlite":
         connection.connection.create_aggregate(SQLITE_MEDIAN, 1, _SQLiteMedian)
+
+
+class StringJoin(Aggregate):
+    """The values of a text expression joined by `separator`, in the order of the values:
+    PostgreSQL's `string_agg(... ORDER BY ...)`, SQLite's `group_concat` (whose order is the
+    rows' own; callers that need an order give the rows in it). No rows give NULL."""
+
+    name = "StringJoin"
+    function = "string_agg"
+    template = "%(function)s(%(expressions)s, '%(separator)s' ORDER BY %(expressions)s)"
+    allow_distinct = False
+
+    def __init__(self, expression: Any, *, separator: str = ";", **extra: Any) -> None:
+        if "'" in separator or "%" in separator:
+            raise ValueError("The separator may not contain quotes or percent signs.")
+        super().__init__(expression, separator=separator, **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        joined = self.copy()
+        joined.function = "group_concat"
+        joined.template = "%(function)s(%(expressions)s, '%(separator)s')"
+        return super(StringJoin, joined).as_sql(compiler, connection, **extra_context)

@@ -406,8 +406,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Beat's maintenance tasks have a queue of their own, so that no backlog of fetches delays them
-# (a sweep queued behind the backlog it should repair comes too late). Every worker consumes both:
-# celery -A factcheck worker -Q celery,maintenance
+# (a sweep queued behind the backlog it should repair comes too late). Every worker consumes them
+# all, with the bulk fetch queue below: celery -A factcheck worker -Q celery,fetch-bulk,maintenance,webhooks
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 FACTCHECK_MAINTENANCE_QUEUE = "maintenance"
 CELERY_TASK_ROUTES = {
@@ -668,7 +668,7 @@ if FACTCHECK_WEBHOOK_LOST_AFTER_SECONDS <= FACTCHECK_WEBHOOK_TIMEOUT * 2:
         "or an attempt still under way is sent a second time."
     )
 # Deliveries have a queue of their own, consumed by a threads pool (network-bound); every worker
-# command names it (celery -A factcheck worker -Q celery,maintenance,webhooks).
+# command names it (celery -A factcheck worker -Q celery,fetch-bulk,maintenance,webhooks).
 FACTCHECK_WEBHOOK_QUEUE = "webhooks"
 CELERY_TASK_ROUTES.update(
     {
@@ -681,6 +681,38 @@ CELERY_BEAT_SCHEDULE["webhooks-sweep"] = {
     "task": "webhooks.sweep",
     "schedule": float(FACTCHECK_WEBHOOK_SWEEP_SECONDS),
 }
+# --- Bulk import and export (claims/imports.py, claims/exports.py) ----------------------------------
+
+# The broker queue of bulk-imported tickets' fetch jobs: apart from the default fetch queue, so a
+# large import never delays the tickets opened by hand meanwhile. Every worker consumes it:
+# celery -A factcheck worker -Q celery,fetch-bulk,maintenance,webhooks
+FACTCHECK_BULK_FETCH_QUEUE = env.str("FACTCHECK_BULK_FETCH_QUEUE", default="fetch-bulk")
+if FACTCHECK_BULK_FETCH_QUEUE in (CELERY_TASK_DEFAULT_QUEUE, FACTCHECK_MAINTENANCE_QUEUE):
+    raise ImproperlyConfigured(
+        "FACTCHECK_BULK_FETCH_QUEUE must differ from the default and the maintenance queue."
+    )
+# Rows an import writes per transaction (one INSERT per table, one broker message, one
+# ticket_opened signal each); a batch refused by the database is retried row by row.
+FACTCHECK_IMPORT_BATCH_SIZE = _positive_int("FACTCHECK_IMPORT_BATCH_SIZE", 500)
+# Request bodies of the two bulk doors may be larger than FACTCHECK_MAX_BODY_BYTES: a 500-ticket
+# POST /api/v1/tickets/bulk/ and the admin's file upload (streamed to a temporary file by Django).
+FACTCHECK_BULK_MAX_BODY_BYTES = _positive_int("FACTCHECK_BULK_MAX_BODY_BYTES", 8 * 1_048_576)
+FACTCHECK_IMPORT_UPLOAD_MAX_BYTES = _positive_int(
+    "FACTCHECK_IMPORT_UPLOAD_MAX_BYTES", 100 * 1_048_576
+)
+# Django checks a body it reads whole (DRF's JSON parser reads request.body) against
+# DATA_UPLOAD_MAX_MEMORY_SIZE: it must let the bulk body through. Every other path is still held to
+# FACTCHECK_MAX_BODY_BYTES by the WSGI body limit in front of Django.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(FACTCHECK_MAX_BODY_BYTES, FACTCHECK_BULK_MAX_BODY_BYTES)
+FACTCHECK_MAX_BODY_BYTES_BY_PATH = {
+    "/api/v1/tickets/bulk/": max(FACTCHECK_MAX_BODY_BYTES, FACTCHECK_BULK_MAX_BODY_BYTES),
+    "/admin/claims/ticket/import/": max(
+        FACTCHECK_MAX_BODY_BYTES, FACTCHECK_IMPORT_UPLOAD_MAX_BYTES
+    ),
+}
+# Rows an export reads per query (a server-side cursor on PostgreSQL): its memory, whatever the
+# number of tickets.
+FACTCHECK_EXPORT_CHUNK_SIZE = _positive_int("FACTCHECK_EXPORT_CHUNK_SIZE", 2000)
 
 # --- Logging ----------------------------------------------------------------------------------------
 

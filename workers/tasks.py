@@ -13,7 +13,7 @@ from celery import shared_task
 from celery.app.task import Task
 from django.conf import settings
 
-from evidence.models import Provider
+from evidence.models import FetchJob, Provider
 from evidence.services import fetch_jobs_recheck, fetch_jobs_requeue_stale
 from workers.dispatch import enqueue_fetch_jobs, fetch_messages_waiting
 from workers.runner import (
@@ -57,12 +57,13 @@ def run_fetch_job(self: Task, job_id: int, resuming: bool = False) -> str:
     reject_on_worker_lost=True,
     max_retries=None,
 )
-def fan_out_fetch_jobs(self: Task, job_ids: list[int]) -> int:
-    """One ticket's jobs, sent as one message when it opened: send one message per job. If this
-    worker dies half-way the message is redelivered and every job sent again; a job runs once all
-    the same (fetch_job_claim). Jobs not sent (the broker went away) stay queued for the sweep."""
+def fan_out_fetch_jobs(self: Task, job_ids: list[int], bulk: bool = False) -> int:
+    """One ticket's jobs (or a bulk import batch's, `bulk`), sent as one message when it opened:
+    send one message per job, on the queue the jobs belong to. If this worker dies half-way the
+    message is redelivered and every job sent again; a job runs once all the same
+    (fetch_job_claim). Jobs not sent (the broker went away) stay queued for the sweep."""
     try:
-        return enqueue_fetch_jobs(job_ids)
+        return enqueue_fetch_jobs(job_ids, bulk=bulk)
     except DATABASE_ERRORS as error:
         raise retry_without_database(self, error) from error
 
@@ -102,19 +103,26 @@ def requeue_stale_jobs(older_than_seconds: int | None = None) -> int:
         )
     )
     waiting = fetch_messages_waiting()
+    waiting_bulk = fetch_messages_waiting(settings.FACTCHECK_BULK_FETCH_QUEUE)
     ids = fetch_jobs_requeue_stale(
         queued_for=queued_for,
         running_for=timedelta(seconds=settings.FACTCHECK_REQUEUE_RUNNING_AFTER_SECONDS),
         resend_longest=timedelta(seconds=settings.FACTCHECK_REQUEUE_BACKOFF_MAX_SECONDS),
         queue_busy=bool(waiting),
+        bulk_queue_busy=bool(waiting_bulk),
     )
-    sent = enqueue_fetch_jobs(ids) if ids else 0
+    sent = 0
     if ids:
+        bulk = set(FetchJob.objects.filter(pk__in=ids, bulk=True).values_list("pk", flat=True))
+        sent = enqueue_fetch_jobs([i for i in ids if i not in bulk])
+        sent += enqueue_fetch_jobs([i for i in ids if i in bulk], bulk=True)
         log.info(
-            "Requeued %d stale fetch jobs, sent %d (%s messages were waiting)",
+            "Requeued %d stale fetch jobs (%d bulk), sent %d (%s and %s messages were waiting)",
             len(ids),
+            len(bulk),
             sent,
             waiting,
+            waiting_bulk,
         )
     return sent
 

@@ -14,7 +14,7 @@ from claims import workflow
 from claims.claimreview import CLAIMREVIEW_SCHEMA, claimreview_build, public_page_url
 from claims.media import MediaAuthenticity, MediaType
 from claims.mediareview import MEDIAREVIEW_SCHEMA, mediareview_build
-from claims.models import CLAIM_FIELDS, Claim, Priority, Ticket, TicketEvent
+from claims.models import CLAIM_FIELDS, KEY_MAX_LENGTH, Claim, Priority, Ticket, TicketEvent
 from claims.workflow import Action, State, Verdict
 from evidence.api.serializers import EvidenceSerializer, FetchJobSerializer
 from factcheck.http.serializers import (
@@ -91,11 +91,21 @@ class ClaimInputSerializer(StrictModelSerializer):
 
 
 class TicketOpenSerializer(StrictSerializer):
-    """A new ticket: its claim (with its tags) and priority. Unknown fields (at any level) are
-    refused."""
+    """A new ticket: its claim (with its tags), priority and optional external key. Unknown fields
+    (at any level) are refused."""
 
     claim = ClaimInputSerializer()
     priority = PriorityField(required=False, help_text=f"{PRIORITY_HELP} Default: normal.")
+    key = TextField(
+        max_length=KEY_MAX_LENGTH,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Your stable id for this claim (a row id, a spreadsheet key), at most "
+        f"{KEY_MAX_LENGTH} characters. If a ticket has it already, that ticket is answered "
+        "(200) and nothing is opened: sending the same claim twice opens one ticket. Empty or "
+        "null: no key.",
+    )
     tags = _tag_list(
         help_text="Deprecated: send `claim.tags` instead. Still accepted here, the older place; "
         "sending both is a 400."
@@ -267,11 +277,17 @@ class TicketSerializer(ReadModelSerializer):
         read_only=True,
         help_text="Bumped by every change; send it back (or as If-Match) with a transition.",
     )
+    key = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="The stable external id it was opened or imported with; null if none.",
+    )
 
     class Meta:
         model = Ticket
         fields = [
             "id",
+            "key",
             "state",
             "verdict",
             "proposed_verdict",
@@ -335,6 +351,56 @@ class TicketDetailSerializer(TicketSerializer):
     )
     def get_allowed_actions(self, ticket: Ticket) -> list[str]:
         return workflow.allowed_actions(ticket, self.context["request"].user)
+
+
+BULK_MAX_TICKETS = 500
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "A ticket body as `POST /api/v1/tickets/` takes it (`TicketOpen`: "
+            "`claim`, `priority`, `key`); checked on its own, its errors in its result.",
+        },
+    }
+)
+class TicketBodiesField(serializers.ListField):
+    """The bodies of a bulk request: objects, each checked on its own (its own result), so the
+    list itself only has to be a list of at most BULK_MAX_TICKETS objects."""
+
+    child = serializers.DictField()
+
+
+class TicketBulkSerializer(StrictSerializer):
+    tickets = TicketBodiesField(
+        min_length=1,
+        max_length=BULK_MAX_TICKETS,
+        help_text=f"1 to {BULK_MAX_TICKETS} ticket bodies, each as `POST /api/v1/tickets/` takes "
+        "it (with an optional `key`).",
+    )
+
+
+class TicketBulkResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The body's position in `tickets`, from 0.")
+    status = serializers.ChoiceField(
+        choices=[201, 200, 400],
+        help_text="201: opened; 200: a ticket had the body's key already (it is `ticket`); "
+        "400: refused (`errors`), nothing written for it.",
+    )
+    ticket = TicketDetailSerializer(allow_null=True, help_text="The ticket; null when refused.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        allow_null=True,
+        help_text="Field errors by dotted path (`claim.text`), as a 400 of POST /tickets/ "
+        "names them; null unless refused.",
+    )
+
+
+class TicketBulkResponseSerializer(serializers.Serializer):
+    results = TicketBulkResultSerializer(many=True, help_text="One per body, in their order.")
 
 
 class ClaimReviewSerializer(serializers.BaseSerializer):

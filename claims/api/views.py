@@ -7,7 +7,9 @@ import hashlib
 import re
 from typing import Any
 
+from django.http import StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -16,16 +18,19 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from claims import selectors, services
+from claims import exports, imports, selectors, services
 from claims.api.filters import TicketFilter, TicketOrdering
 from claims.api.permissions import HasDeskRole
 from claims.api.serializers import (
+    BULK_MAX_TICKETS,
     ClaimReviewSerializer,
     MediaReviewSerializer,
+    TicketBulkResponseSerializer,
+    TicketBulkSerializer,
     TicketDetailSerializer,
     TicketOpenSerializer,
     TicketSerializer,
@@ -36,9 +41,9 @@ from claims.claimreview import RATING_SCALE_TEXT
 from claims.mediareview import mediareview_build
 from claims.models import Priority, Ticket
 from factcheck.http import conditional
-from factcheck.http.errors import Conflict
+from factcheck.http.errors import Conflict, flatten_field_errors
 from factcheck.http.pagination import ApiCursorPagination
-from factcheck.http.schema import error_response
+from factcheck.http.schema import ApiAutoSchema, error_response
 from factcheck.http.views import StrictQueryParamsMixin
 
 IF_MATCH = OpenApiParameter(
@@ -160,20 +165,25 @@ class TicketViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Open a ticket for a new claim",
         description="Creates the claim and its ticket (state `unverified`) and queues the evidence "
-        "fetch from every provider once the ticket is saved.",
+        "fetch from every provider once the ticket is saved. With a `key` a ticket has already: "
+        "200 with that ticket, nothing opened.",
         request=TicketOpenSerializer,
-        responses={201: TicketDetailSerializer},
+        responses={201: TicketDetailSerializer, 200: TicketDetailSerializer},
         parameters=[ETAG],
     )
     def create(self, request: Request) -> Response:
         body = TicketOpenSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        ticket = services.ticket_open(
-            opened_by=request.user,
-            claim=body.validated_data["claim"],
-            tags=body.validated_data["tags"],
-            priority=body.validated_data.get("priority", Priority.NORMAL),
-        )
+        try:
+            ticket = services.ticket_open(
+                opened_by=request.user,
+                claim=body.validated_data["claim"],
+                tags=body.validated_data["tags"],
+                priority=body.validated_data.get("priority", Priority.NORMAL),
+                key=body.validated_data.get("key"),
+            )
+        except services.TicketKeyExists as existing:
+            return self._detail_response(existing.ticket_id)
         # The service hands the ticket back with everything the detail shows: no need to re-read.
         data = TicketDetailSerializer(ticket, context=self.get_serializer_context()).data
         headers = {
@@ -181,6 +191,59 @@ class TicketViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
             "Location": reverse("ticket-detail", kwargs={"pk": ticket.pk}),
         }
         return Response(data, status=status.HTTP_201_CREATED, headers=headers)
+
+    @extend_schema(
+        summary="Open up to 500 tickets in one request",
+        description=f"`tickets`: 1 to {BULK_MAX_TICKETS} bodies as `POST /api/v1/tickets/` takes "
+        "them, each with an optional `key`. Each body is all-or-nothing and has its own result, "
+        "in order: 201 opened, 200 a ticket had its key already (that ticket, nothing opened), "
+        "400 refused with its field errors. The answer is 200 whatever the mix; a body that is "
+        "not such a list is a 400 for the whole request. The tickets' evidence fetch is queued "
+        "on the bulk fetch queue, one message per request.",
+        request=TicketBulkSerializer,
+        responses={200: TicketBulkResponseSerializer},
+    )
+    @action(
+        detail=False, methods=["post"], url_path="bulk", filter_backends=[], pagination_class=None
+    )
+    def bulk(self, request: Request) -> Response:
+        body = TicketBulkSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.may_open_tickets(request.user)
+        results: dict[int, dict[str, Any]] = {}
+        rows = []
+        for index, item in enumerate(body.validated_data["tickets"]):
+            one = TicketOpenSerializer(data=item)
+            if not one.is_valid():
+                results[index] = _bulk_result(index, 400, errors=flatten_field_errors(one.errors))
+            else:
+                data = one.validated_data
+                rows.append(
+                    imports.Row(
+                        number=index,
+                        claim=dict(data["claim"]),
+                        tags=data["tags"],
+                        priority=data.get("priority"),
+                        key=data.get("key"),
+                    )
+                )
+        outcomes = list(
+            imports.tickets_import(rows, actor=request.user, batch_size=BULK_MAX_TICKETS)
+        )
+        tickets = selectors.tickets_detail_list(
+            user=request.user, ticket_ids=[o.ticket_id for o in outcomes if o.ticket_id]
+        )
+        context = self.get_serializer_context()
+        for outcome in outcomes:
+            if outcome.status == "refused":
+                results[outcome.number] = _bulk_result(
+                    outcome.number, 400, errors=flatten_field_errors(outcome.errors)
+                )
+            else:
+                ticket = TicketDetailSerializer(tickets[outcome.ticket_id], context=context).data
+                status_code = 201 if outcome.status == "created" else 200
+                results[outcome.number] = _bulk_result(outcome.number, status_code, ticket=ticket)
+        return Response({"results": [results[i] for i in sorted(results)]})
 
     @extend_schema(
         summary="A ticket with its claim, evidence, events, fetch jobs and allowed actions",
@@ -326,6 +389,95 @@ class TicketViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
         if review is None:
             raise NotFound(f"Ticket #{ticket.pk}'s verdict was given without assessing its media.")
         return Response(review)
+
+
+def _bulk_result(
+    index: int, status_code: int, *, ticket: Any = None, errors: Any = None
+) -> dict[str, Any]:
+    return {"index": index, "status": status_code, "ticket": ticket, "errors": errors}
+
+
+class _ExportRenderer(BaseRenderer):
+    """Names the export's media type for content negotiation; the body is streamed by the view
+    (errors are rendered as JSON: TicketExportView.handle_exception)."""
+
+    charset = "utf-8"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        return JSONRenderer().render(data)
+
+
+class CSVRenderer(_ExportRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class JSONLinesRenderer(_ExportRenderer):
+    media_type = "application/jsonl"
+    format = "jsonl"
+
+
+class ExportSchema(ApiAutoSchema):
+    """The export's errors are JSON (TicketExportView.handle_exception), not its file's type."""
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        for code, response in responses.items():
+            if not str(code).startswith("2") and response.get("content"):
+                schema = next(iter(response["content"].values()))
+                response["content"] = {JSONRenderer.media_type: schema}
+        return responses
+
+
+class TicketExportView(StrictQueryParamsMixin, GenericAPIView):
+    """Every ticket the list's filters select, streamed as one file (claims.exports)."""
+
+    permission_classes = [IsAuthenticated, HasDeskRole]
+    filter_backends = [DjangoFilterBackend, TicketOrdering]
+    filterset_class = TicketFilter
+    pagination_class = None
+    queryset = Ticket.objects.none()
+    export_format = "csv"
+    schema = ExportSchema()
+
+    def get_renderers(self) -> list[BaseRenderer]:
+        # One renderer: the path names the format (no `?format=`); errors go out as JSON.
+        return [CSVRenderer() if self.export_format == "csv" else JSONLinesRenderer()]
+
+    def is_list_request(self, request: Request) -> bool:
+        return request.method == "GET"  # the list's filters and ordering, no pages
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    @extend_schema(
+        summary="Export the tickets (CSV or JSON Lines), streamed",
+        description="Every ticket the list's filters and ordering select (no pages), one row each, "
+        "in the README's stable column order: id, key, the claim's fields, tags, priority, state, "
+        "people, times, evidence counts (total, supporting, refuting) and the verdict's fields. "
+        "CSV cells that start with = + - @ (a formula) are prefixed with ' (OWASP).",
+        filters=True,
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/jsonl"): OpenApiTypes.STR,
+        },
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        queryset = self.filter_queryset(selectors.ticket_list(user=request.user))
+        response = StreamingHttpResponse(
+            exports.in_chunks(exports.export_lines(queryset, self.export_format)),
+            content_type=exports.CONTENT_TYPES[self.export_format],
+        )
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        response["Content-Disposition"] = (
+            f'attachment; filename="tickets-{stamp}.{self.export_format}"'
+        )
+        return response
 
 
 PAGE_ETAG = OpenApiParameter(

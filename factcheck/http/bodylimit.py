@@ -47,8 +47,12 @@ class RequestBodyLimit:
         self.application = application
 
     def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
+        # The bulk doors (settings.FACTCHECK_MAX_BODY_BYTES_BY_PATH) take larger bodies.
+        limit = settings.FACTCHECK_MAX_BODY_BYTES_BY_PATH.get(
+            environ.get("PATH_INFO", ""), settings.FACTCHECK_MAX_BODY_BYTES
+        )
         try:
-            limit_request_body(environ, settings.FACTCHECK_MAX_BODY_BYTES)
+            limit_request_body(environ, limit)
         except BodyRefused as refused:
             body = error_json(refused.status, refused.code, refused.message)
             start_response(

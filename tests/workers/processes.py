@@ -60,6 +60,7 @@ def purge_broker(url: str) -> None:
     client = redis.Redis.from_url(url)
     keys = [
         settings.CELERY_TASK_DEFAULT_QUEUE,
+        settings.FACTCHECK_BULK_FETCH_QUEUE,
         settings.FACTCHECK_MAINTENANCE_QUEUE,
         settings.FACTCHECK_WEBHOOK_QUEUE,
         "unacked",
@@ -110,11 +111,12 @@ class Process:
 
 
 def worker_queues() -> str:
-    """The queues the README's worker command consumes: fetches, beat's maintenance tasks, and
-    webhook deliveries."""
+    """The queues the README's worker command consumes: fetches, bulk-imported tickets' fetches,
+    beat's maintenance tasks, and webhook deliveries."""
     return ",".join(
         (
             settings.CELERY_TASK_DEFAULT_QUEUE,
+            settings.FACTCHECK_BULK_FETCH_QUEUE,
             settings.FACTCHECK_MAINTENANCE_QUEUE,
             settings.FACTCHECK_WEBHOOK_QUEUE,
         )
