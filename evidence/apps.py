@@ -18,3 +18,9 @@ class EvidenceConfig(AppConfig):
             raise ImproperlyConfigured(
                 f"FACTCHECK_MEDIA_STORAGE: cannot import the storage class {backend!r}: {error}"
             ) from error
+
+        from evidence.metrics import fetch_job_metrics, oldest_queued_metrics
+        from factcheck import metrics
+
+        metrics.register("fetch_jobs", fetch_job_metrics)
+        metrics.register("fetch_oldest_queued", oldest_queued_metrics)
