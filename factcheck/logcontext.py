@@ -22,6 +22,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Any
 
+import pythonjsonlogger.json
+from pythonjsonlogger.core import RESERVED_ATTRS
+
 FIELDS = ("request_id", "user", "ticket_id", "job_id", "task_id")
 # The task message header that carries the request id from the web to the worker.
 REQUEST_ID_HEADER = "factcheck_request_id"
@@ -82,6 +85,17 @@ class ContextFilter(logging.Filter):
                 setattr(record, key, value)
         record.log_context = " ".join(f"{key}={context[key]}" for key in FIELDS if key in context)
         return True
+
+
+class JsonFormatter(pythonjsonlogger.json.JsonFormatter):
+    """python-json-logger's, writing the time as ISO 8601 in UTC (`time`), and the context's fields
+    but not the text format's `log_context`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("reserved_attrs", [*RESERVED_ATTRS, "log_context"])
+        kwargs.setdefault("timestamp", "time")
+        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
+        super().__init__(*args, **kwargs)
 
 
 # --- Celery: the request id travels with the tasks a request queues ----------------------------------

@@ -681,10 +681,8 @@ if FACTCHECK_LOG_FORMAT not in ("json", "text"):
     raise ImproperlyConfigured("FACTCHECK_LOG_FORMAT must be `json` or `text`.")
 LOGGING["filters"] = {"context": {"()": "factcheck.logcontext.ContextFilter"}}
 LOGGING["formatters"]["json"] = {
-    "()": "pythonjsonlogger.json.JsonFormatter",
-    "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
-    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-    "timestamp": False,
+    "()": "factcheck.logcontext.JsonFormatter",
+    "format": "%(levelname)s %(name)s %(message)s",
 }
 LOGGING["formatters"]["plain"]["format"] = (
     "%(asctime)s %(levelname)s %(name)s [%(log_context)s]: %(message)s"
