@@ -76,14 +76,15 @@ def sane_request_id(value: str | None) -> str:
 
 class ContextFilter(logging.Filter):
     """Puts the context's fields on the record: as attributes (a JSON formatter writes those that
-    are set) and as `log_context`, one short string for the text format."""
+    are set) and as `log_context`, one short string for the text format (" [request_id=...]")."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         context = _context.get() or {}
         for key, value in context.items():
             if not hasattr(record, key):
                 setattr(record, key, value)
-        record.log_context = " ".join(f"{key}={context[key]}" for key in FIELDS if key in context)
+        known = " ".join(f"{key}={context[key]}" for key in FIELDS if key in context)
+        record.log_context = f" [{known}]" if known else ""
         return True
 
 

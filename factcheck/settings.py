@@ -685,7 +685,7 @@ LOGGING["formatters"]["json"] = {
     "format": "%(levelname)s %(name)s %(message)s",
 }
 LOGGING["formatters"]["plain"]["format"] = (
-    "%(asctime)s %(levelname)s %(name)s [%(log_context)s]: %(message)s"
+    "%(asctime)s %(levelname)s %(name)s%(log_context)s: %(message)s"
 )
 LOGGING["handlers"]["console"]["formatter"] = "json" if FACTCHECK_LOG_FORMAT == "json" else "plain"
 LOGGING["handlers"]["console"]["filters"] = ["context"]
