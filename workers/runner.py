@@ -123,7 +123,10 @@ def fetch_job_run(
 def _closed(job: FetchJob | None) -> Outcome:
     """The outcome of a run that ended its job (succeeded, failed, or skipped: the ticket was
     decided meanwhile), or lost it to another run."""
-    return Outcome(str(job.status) if job is not None else "lost")
+    if job is None:
+        return Outcome("lost")
+    log.info("Fetch job %s (%s) %s: %s items", job.pk, job.provider, job.status, job.items_found)
+    return Outcome(str(job.status))
 
 
 def _fetch(job: FetchJob) -> tuple[list[Candidate], list[str], dict | None]:
