@@ -5,6 +5,7 @@ broker keeps Celery's own file scheduler."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -43,7 +44,7 @@ def runs(worker: Process, since: datetime | None = None) -> list[datetime]:
 
 
 def gaps(times: list[datetime]) -> list[float]:
-    return [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    return [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
 
 
 def logs(*processes: Process) -> str:
