@@ -142,7 +142,7 @@ def start_worker(
 def start_beat(env: Mapping[str, str], log_dir: Path, name: str) -> Process:
     """A beat process of its own (the scheduler the settings choose: redbeat on a Redis broker)."""
     args = [sys.executable, "-m", "celery", "-A", "factcheck", "beat", "-l", "info"]
-    args += ["-s", str(log_dir / f"beat-{name}-schedule"), "--pidfile", ""]
+    args += ["-s", str(log_dir / f"beat-{name}-schedule")]
     return Process(args, env=env, log=log_dir / f"beat-{name}.log")
 
 
