@@ -352,6 +352,15 @@ def publishing_section(pub: dict[str, Any]) -> str:
 """
 
 
+def metrics_section(result: dict[str, Any]) -> str:
+    from bench.metrics_section import markdown
+
+    return f"""## 10. Metrics: a scrape of /metrics at {result["data"]["fetch_jobs"]:,} fetch jobs
+
+{markdown(result)}
+"""
+
+
 def memory_targets(mem: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """The targets of issue 10 (each label starts with MEMORY_TARGET_PREFIX: bench.runner puts
     these rows into a page whose other sections it has no results for)."""
@@ -871,6 +880,7 @@ def render(results: dict[str, Any]) -> str:
             "quality",
             "intake",
             "publishing",
+            "metrics",
         )
         if s in results
     ]
@@ -910,6 +920,7 @@ def render(results: dict[str, Any]) -> str:
         ("quality", quality_section),
         ("intake", intake_section),
         ("publishing", publishing_section),
+        ("metrics", metrics_section),
     ):
         if name in results:
             parts += [render_section(results[name]), ""]

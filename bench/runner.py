@@ -28,6 +28,7 @@ DATABASES = {
     "quality": "factcheck_bench_quality",  # not used: the pairs need no database
     "intake": "factcheck_bench_intake",  # not used: extraction needs no database
     "publishing": "factcheck_bench_publishing",
+    "metrics": "factcheck_bench_metrics",
 }
 
 

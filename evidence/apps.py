@@ -22,5 +22,6 @@ class EvidenceConfig(AppConfig):
         from evidence.metrics import fetch_job_metrics, oldest_queued_metrics
         from factcheck import metrics
 
-        metrics.register("fetch_jobs", fetch_job_metrics)
+        # A whole-table GROUP BY (counters over every job): cached between scrapes.
+        metrics.register("fetch_jobs", fetch_job_metrics, cached=True)
         metrics.register("fetch_oldest_queued", oldest_queued_metrics)

@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -52,15 +53,38 @@ log = logging.getLogger(__name__)
 CollectFunction = Callable[[], Iterable[Metric]]
 
 _collectors: dict[str, CollectFunction] = {}
+# Collectors whose answer is kept in the shared cache for FACTCHECK_METRICS_CACHE_SECONDS.
+_cached: set[str] = set()
+CACHE_PREFIX = "factcheck:metrics:"
 
 
-def register(name: str, collect: CollectFunction) -> None:
-    """Add (or replace: ready() may run again in tests) the collector called `name`."""
+def register(name: str, collect: CollectFunction, *, cached: bool = False) -> None:
+    """Add (or replace: ready() may run again in tests) the collector called `name`. `cached`: its
+    answer is kept in Django's cache (shared by every web process) for
+    FACTCHECK_METRICS_CACHE_SECONDS, for a collector that must read a whole table (counters then
+    lag by at most that long; several Prometheus servers, or many web processes, cost one query
+    per period between them)."""
     _collectors[name] = collect
+    if cached:
+        _cached.add(name)
+    else:
+        _cached.discard(name)
 
 
 def registered() -> dict[str, CollectFunction]:
     return dict(_collectors)
+
+
+def _families(name: str, collect: CollectFunction) -> list[Metric]:
+    seconds = settings.FACTCHECK_METRICS_CACHE_SECONDS
+    if name not in _cached or seconds <= 0:
+        return list(collect())
+    key = CACHE_PREFIX + name
+    families = cache.get(key)
+    if families is None:
+        families = list(collect())
+        cache.set(key, families, seconds)
+    return families
 
 
 class DeskCollector(Collector):
@@ -80,7 +104,7 @@ class DeskCollector(Collector):
         for name, collect in sorted(_collectors.items()):
             started = time.perf_counter()
             try:
-                families = list(collect())
+                families = _families(name, collect)
             except Exception:  # one broken source must not blank the whole page
                 log.exception("Metrics collector %s failed", name)
                 families = []

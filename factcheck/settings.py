@@ -652,6 +652,11 @@ except ValueError as error:
     ) from error
 if FACTCHECK_METRICS_TOKEN and len(FACTCHECK_METRICS_TOKEN) < 16:
     raise ImproperlyConfigured("FACTCHECK_METRICS_TOKEN must be at least 16 characters long.")
+# Collectors that read a whole table (the fetch jobs' outcomes and run times) are computed at most
+# once per this many seconds, shared by every web process through the cache; 0: every scrape.
+FACTCHECK_METRICS_CACHE_SECONDS = env.int("FACTCHECK_METRICS_CACHE_SECONDS", default=30)
+if FACTCHECK_METRICS_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("FACTCHECK_METRICS_CACHE_SECONDS must be 0 or more.")
 # Request counts and latencies of the web processes (django-prometheus), per process.
 PROMETHEUS_EXPORT_MIGRATIONS = False
 

@@ -31,6 +31,7 @@ CLAIM = {"text": "A drone hit the depot.", "claimant": "A ministry", "claimed_at
 def token(settings):  # type: ignore[no-untyped-def]
     settings.FACTCHECK_METRICS_TOKEN = TOKEN
     settings.FACTCHECK_METRICS_NETWORKS = []
+    settings.FACTCHECK_METRICS_CACHE_SECONDS = 0  # every scrape reads the truth (see below)
     return TOKEN
 
 
@@ -205,3 +206,27 @@ def test_collectors_run_without_a_request() -> None:
     ]
     assert {family.name for family in fetch_job_metrics()} >= {"factcheck_fetch_jobs"}
     assert {family.name for family in queue_metrics()} >= {"factcheck_broker_up"}
+
+
+def test_whole_table_collectors_are_cached_between_scrapes(
+    client: Client, token: str, settings
+) -> None:  # type: ignore[no-untyped-def]
+    from django.core.cache import cache
+
+    settings.FACTCHECK_METRICS_CACHE_SECONDS = 60
+    cache.delete(metrics.CACHE_PREFIX + "fetch_jobs")
+    ticket = TicketFactory()
+    _job(ticket, "archive", FetchStatus.SUCCEEDED, 1.0)
+    key = (("outcome", "succeeded"), ("provider", "archive"))
+    assert scrape(client)["factcheck_fetch_jobs_total"][key] == 1
+    _job(ticket, "archive", FetchStatus.FAILED, 1.0)
+    with CaptureQueriesContext(connection) as queries:
+        cached = scrape(client)
+    assert not any("evidence_fetchjob" in q["sql"] and "GROUP BY" in q["sql"] for q in queries)
+    assert (("outcome", "failed"), ("provider", "archive")) not in cached[
+        "factcheck_fetch_jobs_total"
+    ]
+    assert cached["factcheck_fetch_oldest_queued_seconds"][()] == 0  # not cached: one index look
+    cache.delete(metrics.CACHE_PREFIX + "fetch_jobs")
+    fresh = scrape(client)["factcheck_fetch_jobs_total"]
+    assert fresh[(("outcome", "failed"), ("provider", "archive"))] == 1
