@@ -43,7 +43,7 @@ FETCH_JOBS_SQL = """
 INSERT INTO evidence_fetchjob (ticket_id, provider, status, attempts, last_error, task_id,
     queued_at, sent_at, resends, started_at, finished_at, items_found, warnings)
 SELECT t.first + s.i %% t.n,
-    (%(providers)s::text[])[1 + (s.i / t.n) %% %(provider_count)s],
+    (%(providers)s::text[])[(1 + (s.i / t.n) %% %(provider_count)s)::int],
     CASE WHEN s.i < t.n * %(provider_count)s AND s.i %% 50 = 0
             THEN CASE WHEN s.i %% 100 = 0 THEN 'queued' ELSE 'running' END
          WHEN (s.i * 7919) %% 100 < 80 THEN 'succeeded'
@@ -52,9 +52,9 @@ SELECT t.first + s.i %% t.n,
     1, '', '', now() - make_interval(secs => s.i %% 864000), now(), 0,
     now() - make_interval(secs => s.i %% 864000) + interval '1 second',
     now() - make_interval(secs => s.i %% 864000) + interval '1 second'
-        + make_interval(secs => 0.05 + ((s.i::bigint * 2654435761) %% 60000) / 1000.0),
+        + make_interval(secs => 0.05 + ((s.i * 2654435761) %% 60000) / 1000.0),
     3, '[]'::jsonb
-FROM generate_series(0, %(rows)s - 1) AS s(i),
+FROM generate_series(0::bigint, %(rows)s - 1) AS s(i),
     (SELECT min(id) AS first, count(*) AS n FROM claims_ticket) AS t
 """
 # Active jobs have not finished: clear their times after the insert (simpler than more CASEs).
@@ -71,9 +71,9 @@ SELECT t.first + s.i %% t.n, 'bench',
          WHEN s.i < 2 * t.n AND s.i %% 2 = 0 THEN 'start_research'
          WHEN s.i < 3 * t.n AND s.i %% 4 = 0 THEN 'submit_for_review'
          WHEN s.i < 4 * t.n AND s.i %% 4 = 0 THEN 'approve'
-         ELSE (ARRAY['fetch_queued', 'fetch_completed', 'evidence_added'])[1 + s.i %% 3] END,
+         ELSE (ARRAY['fetch_queued', 'fetch_completed', 'evidence_added'])[(1 + s.i %% 3)::int] END,
     '', '', '', now() - make_interval(secs => s.i %% 864000), '{}'::jsonb
-FROM generate_series(0, %(rows)s - 1) AS s(i),
+FROM generate_series(0::bigint, %(rows)s - 1) AS s(i),
     (SELECT min(id) AS first, count(*) AS n FROM claims_ticket) AS t
 """
 
