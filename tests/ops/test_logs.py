@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -108,12 +109,13 @@ def test_a_request_and_the_worker_runs_it_queues_share_ticket_and_request_ids(
     workers: list[Process],
     tmp_path: Path,
     json_lines: io.StringIO,
-    fact_checker,  # type: ignore[no-untyped-def]
 ) -> None:
     worker = start_worker({**worker_env, "FACTCHECK_LOG_FORMAT": "json"}, tmp_path)
     workers.append(worker)
+    # A superuser: an earlier transactional test may have flushed the role groups away.
+    user = User.objects.create_superuser("sam-logs", "sam@example.org", "correct-horse-battery")
     client = APIClient()
-    client.force_login(fact_checker)
+    client.force_login(user)
     response = client.post(
         "/api/v1/tickets/",
         {
