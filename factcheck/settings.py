@@ -694,14 +694,16 @@ LOGGING["formatters"]["plain"]["format"] = (
 )
 LOGGING["handlers"]["console"]["formatter"] = "json" if FACTCHECK_LOG_FORMAT == "json" else "plain"
 LOGGING["handlers"]["console"]["filters"] = ["context"]
-# The request id of a request (or of the request that queued a task): X-Request-ID when it is
-# sane, else one we make; sent back in the response's X-Request-ID.
-MIDDLEWARE = [
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "factcheck.http.requestid.RequestIdMiddleware",
-    *MIDDLEWARE[:1],
+# The middleware of this block, added to the list above (kept as it was, for easy merges):
+# django-prometheus's pair around everything (it times the whole request); the request id next,
+# so that every line logged and every answer, a redirect to HTTPS too, carries it; the CSP header
+# beside Django's other security headers.
+MIDDLEWARE.insert(0, "factcheck.http.requestid.RequestIdMiddleware")
+MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "csp.middleware.CSPMiddleware",
-    *MIDDLEWARE[1:],
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
-]
+)
+MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+# {{ CSP_NONCE }} in templates (request.csp_nonce).
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.nonce")
