@@ -15,6 +15,7 @@ same way, and each query's plan. The ticket counts once more without their parti
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from typing import Any
@@ -198,7 +199,15 @@ def run(*, quick: bool) -> dict[str, Any]:
         f"metrics: {data['fetch_jobs']:,} fetch jobs, {data['events']:,} events "
         f"({data['workflow_events']:,} workflow) in {data['seconds']:.0f} s"
     )
-    return {"quick": quick, "tickets": tickets, "data": data, **measure()}
+    measured = measure()
+    # The machine may be shared: the load while measuring says how far to trust the times.
+    return {
+        "quick": quick,
+        "tickets": tickets,
+        "data": data,
+        **measured,
+        "load_average": round(os.getloadavg()[0], 1),
+    }
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -227,14 +236,20 @@ def markdown(result: dict[str, Any]) -> str:
             f"django-prometheus's request metrics, through Django's test client): p50 "
             f"{page['p50_ms']:.1f} ms, p95 {page['p95_ms']:.1f} ms when every collector runs "
             f"(`FACTCHECK_METRICS_CACHE_SECONDS=0`); p50 {page['cached']['p50_ms']:.1f} ms, p95 "
-            f"{page['cached']['p95_ms']:.1f} ms between two computations of the fetch jobs' "
-            f"figures (the default: at most one every 30 s, shared through the cache by every "
-            f"web process and every Prometheus server); {page['bytes']:,} bytes.",
+            f"{page['cached']['p95_ms']:.1f} ms between two computations of the whole-table "
+            f"collectors (`fetch_jobs`, `tickets`; the default: each at most once every 30 s, "
+            f"shared through the cache by every web process and every Prometheus server); "
+            f"{page['bytes']:,} bytes."
+            + (
+                f" Load average (1 min) at the end of the measurements: {result['load_average']:g}."
+                if "load_average" in result
+                else ""
+            ),
             "",
             "The fetch jobs' collector reads the whole table (outcomes and the histogram are "
             "counters over every job ever run, so no index narrows it): its cost is linear in "
             "the jobs kept, hence the cache. The partial index keeps the ticket counts off the "
-            "fetch and evidence events; the oldest queued job is one look at "
-            "`(status, queued_at)`.",
+            "fetch and evidence events (an index-only scan of the workflow events, still linear "
+            "in them: cached too); the oldest queued job is one look at `(status, queued_at)`.",
         ]
     )
