@@ -657,8 +657,8 @@ if FACTCHECK_METRICS_TOKEN and len(FACTCHECK_METRICS_TOKEN) < 16:
 FACTCHECK_METRICS_CACHE_SECONDS = env.int("FACTCHECK_METRICS_CACHE_SECONDS", default=30)
 if FACTCHECK_METRICS_CACHE_SECONDS < 0:
     raise ImproperlyConfigured("FACTCHECK_METRICS_CACHE_SECONDS must be 0 or more.")
-# Request counts and latencies of the web processes (django-prometheus), per process.
-PROMETHEUS_EXPORT_MIGRATIONS = False
+# Request counts and latencies of the web processes: django-prometheus's middleware (below), not
+# its app (whose ready() would read the migrations from the database in every process).
 
 # Beat without a single point of failure: on a Redis broker, celery-redbeat keeps the schedule in
 # Redis and a lock that one beat holds (renewed every tick); any other beat waits, and takes over
