@@ -166,3 +166,18 @@ def test_check_deploy_passes_with_production_settings() -> None:
     print(output)
     assert done.returncode == 0, output
     assert "System check identified no issues (0 silenced)." in output
+
+
+def test_check_deploy_would_catch_a_site_served_without_https() -> None:
+    """The same check, the HTTPS switch off: it warns (so the test above can fail)."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT,
+        env={**os.environ, **PRODUCTION_ENV, "DJANGO_HTTPS": "false"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "security.W004" in done.stderr + done.stdout  # no HSTS
