@@ -41,7 +41,9 @@ def current() -> dict[str, Any]:
 
 
 def bind(**fields: Any) -> Token:
-    """Add fields to the context (None removes one); returns the token `reset` takes."""
+    """Add fields to the context (None removes one; a function without arguments is called when a
+    line is logged, and the field left out while it returns None); returns the token `reset`
+    takes."""
     unknown = set(fields) - set(FIELDS)
     if unknown:
         raise ValueError(f"Unknown log context fields: {sorted(unknown)}")
@@ -79,10 +81,14 @@ class ContextFilter(logging.Filter):
     are set) and as `log_context`, one short string for the text format (" [request_id=...]")."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        context = _context.get() or {}
-        for key, value in context.items():
-            if not hasattr(record, key):
-                setattr(record, key, value)
+        context = {}
+        for key, value in (_context.get() or {}).items():
+            # A field may be a function that says it when it is known (the session's user).
+            resolved = value() if callable(value) else value
+            if resolved is not None:
+                context[key] = resolved
+                if not hasattr(record, key):
+                    setattr(record, key, resolved)
         known = " ".join(f"{key}={context[key]}" for key in FIELDS if key in context)
         record.log_context = f" [{known}]" if known else ""
         return True

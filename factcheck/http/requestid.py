@@ -30,12 +30,23 @@ class RequestIdMiddleware:
         return response
 
     def process_view(self, request: HttpRequest, *_: object) -> None:
-        """By now the session's user is known (the API's token user only inside the view: DRF
-        authenticates lazily, see `bind_api_user`)."""
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            logcontext.bind(user=user.get_username())
+        """The session's user, named on the lines logged once the view has read the session. Not
+        before: reading it here would read the session of every request, and a response whose
+        session was read says `Vary: Cookie`, which would keep the public pages out of shared
+        caches. (The API's token user: `bind_api_user`, inside the view.)"""
+        logcontext.bind(user=_session_user(request))
         return None
+
+
+def _session_user(request: HttpRequest) -> Callable[[], str | None]:
+    def username() -> str | None:
+        session = getattr(request, "session", None)
+        if session is None or not session.accessed:
+            return None
+        user = getattr(request, "user", None)
+        return user.get_username() if user is not None and user.is_authenticated else None
+
+    return username
 
 
 def bind_api_user(request: HttpRequest) -> None:

@@ -149,3 +149,29 @@ def test_a_request_and_the_worker_runs_it_queues_share_ticket_and_request_ids(
     assert all(line["request_id"] == "req-story-42" for line in lines), lines
     assert all(line.get("job_id") and line.get("task_id") for line in lines), lines
     assert len({line["job_id"] for line in lines}) >= 3
+
+
+@pytest.mark.django_db
+def test_naming_the_user_does_not_make_public_pages_vary_on_the_cookie(
+    client: Client, json_lines: io.StringIO, fact_checker
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(fact_checker)
+    assert "Cookie" not in client.get("/healthz").get("Vary", "")
+    fact_checker.is_staff = True
+    fact_checker.save(update_fields=["is_staff"])
+    logging.getLogger("tests.ops").info("before")
+    response = client.get("/admin/")  # the admin reads the session: its lines name the user
+    assert response.status_code == 200
+    assert "Cookie" in response["Vary"]
+
+
+def test_a_user_field_is_named_once_it_is_known() -> None:
+    known: list[str] = []
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", (), None)
+    with logcontext.bound(request_id="r2", user=lambda: known[0] if known else None):
+        ContextFilter().filter(record)
+        assert not hasattr(record, "user") and record.log_context == " [request_id=r2]"
+        known.append("fiona")
+        later = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", (), None)
+        ContextFilter().filter(later)
+    assert later.user == "fiona"
