@@ -108,14 +108,15 @@ def test_two_beats_run_the_requeue_once_per_period_and_fail_over(
             what="beat b taking over the lock",
             logs=lambda: logs(second),
         )
+        # The last run seen when b took the lock (a's, or b's first); from the next one on, b's.
         taken_over = runs(worker)[-1]
         wait_for(
-            lambda: len(runs(worker, taken_over)) >= 5,
-            timeout=5 * PERIOD + 10,
+            lambda: len(runs(worker, taken_over)) >= 6,
+            timeout=6 * PERIOD + 10,
             what="runs after the take-over",
             logs=lambda: logs(worker, second),
         )
-        after = runs(worker, taken_over)[:5]
+        after = runs(worker, taken_over)[1:6]
         assert all(0.5 * PERIOD <= gap <= 1.5 * PERIOD for gap in gaps(after)), gaps(after)
         handover = gaps(runs(worker, both[-1]))  # from the last run of both beats on
         # No period ran twice at the hand-over, and none waited longer than the lock's timeout.
