@@ -10,8 +10,13 @@ COPY claims ./claims
 COPY evidence ./evidence
 COPY workers ./workers
 COPY seeds ./seeds
+COPY memory ./memory
+COPY intake ./intake
+COPY publishing ./publishing
 COPY manage.py ./
-RUN pip install . \
+# Optional extras of pyproject.toml, e.g. `monitoring` (Flower) for the compose file's flower service.
+ARG EXTRAS=""
+RUN pip install ".${EXTRAS:+[$EXTRAS]}" \
     && DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input -v 0 \
     && useradd --system --home /app factcheck \
     && mkdir -p /app/var/media && chown -R factcheck /app/var

@@ -1,6 +1,6 @@
 """The benchmark's one command.
 
-    .venv/bin/python -m bench run [--quick] [--only api,workers,scale,admin,workbench,memory,quality,intake,publishing,accounts,webhooks,transfer] [--keep-databases]
+    .venv/bin/python -m bench run [--quick] [--only api,workers,scale,admin,workbench,memory,quality,intake,publishing,accounts,webhooks,transfer,metrics] [--keep-databases]
 
 sets up what it needs (its PostgreSQL databases, migrations, gunicorn, the stub server, Celery
 workers), runs every section, stops what it started and writes docs/PERFORMANCE.md. Raw results go
@@ -33,6 +33,7 @@ SECTIONS = (
     "accounts",
     "webhooks",
     "transfer",
+    "metrics",
 )
 
 

@@ -131,14 +131,14 @@ two latencies and storage added +13.5% to the workers' wall time, with 10 one la
 downloaded together (counting each picture as a slot-long request had put the run at 0.86x its
 "ideal").
 
-**The webhooks of issue 13** (section 10). A delivery to an endpoint whose in-flight slots are all
+**The webhooks of issue 13** (section 11). A delivery to an endpoint whose in-flight slots are all
 taken (`FACTCHECK_WEBHOOK_MAX_IN_FLIGHT`) first went back round the broker with a growing pause
 (1, 2, 4 ... 30 s): on the quick run (150 events at 5/s, the slow endpoint answering after 3 s)
 that churn of re-sent tasks took the workers' CPU from everybody, and the healthy endpoints' p95
 went from 0.48 s alone to 2.6 s beside the slow and the failing one. Now such a delivery is parked
 (a column set, no task) and the run that frees one of that endpoint's slots takes the parked ones
 one after another (`webhooks/runner.py`, at most 30 s, then it hands the next to the broker): the
-same quick run gave 0.14 s alone and 0.22 s beside them. Two full runs of section 10 on the
+same quick run gave 0.14 s alone and 0.22 s beside them. Two full runs of section 11 on the
 shared machine: p95 0.94 s beside them (0.32 s alone) at load averages of 14-23, and the figures
 above at 4-11. A delivery costs ~8 SQL statements and
 ~10 ms of CPU in one process (claim, load, secrets, send, record), about a third of it the HTTP

@@ -394,6 +394,15 @@ def transfer_section(t: dict[str, Any]) -> str:
 """
 
 
+def metrics_section(result: dict[str, Any]) -> str:
+    from bench.metrics_section import markdown
+
+    return f"""## 13. Metrics: a scrape of /metrics at {result["data"]["fetch_jobs"]:,} fetch jobs
+
+{markdown(result)}
+"""
+
+
 def memory_targets(mem: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """The targets of issue 10 (each label starts with MEMORY_TARGET_PREFIX: bench.runner puts
     these rows into a page whose other sections it has no results for)."""
@@ -916,6 +925,7 @@ def render(results: dict[str, Any]) -> str:
             "accounts",
             "webhooks",
             "transfer",
+            "metrics",
         )
         if s in results
     ]
@@ -958,6 +968,7 @@ def render(results: dict[str, Any]) -> str:
         ("accounts", accounts_section),
         ("webhooks", webhooks_section),
         ("transfer", transfer_section),
+        ("metrics", metrics_section),
     ):
         if name in results:
             parts += [render_section(results[name]), ""]

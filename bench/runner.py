@@ -31,6 +31,7 @@ DATABASES = {
     "accounts": "factcheck_bench_accounts",
     "webhooks": "factcheck_bench_webhooks",
     "transfer": "factcheck_bench_transfer",
+    "metrics": "factcheck_bench_metrics",
 }
 
 

@@ -18,6 +18,12 @@ class ClaimsConfig(AppConfig):
         # The embedded demo's SQLite gets the aggregates PostgreSQL has (the desk overview's medians).
         connection_created.connect(register_sqlite_aggregates, dispatch_uid="sqlite_aggregates")
 
+        from claims.metrics import ticket_metrics
+        from factcheck import metrics
+
+        # An index-only scan of every opening and workflow event: cached between scrapes.
+        metrics.register("tickets", ticket_metrics, cached=True)
+
 
 class DeskAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the desk's site (the desk overview as its index) as `admin.site`;

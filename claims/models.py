@@ -360,7 +360,25 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["ticket", "at"], name="event_ticket_at_idx")]
+        indexes = [
+            models.Index(fields=["ticket", "at"], name="event_ticket_at_idx"),
+            # The /metrics counts (claims.metrics): the opening and workflow events only, a small
+            # part of the table (most events are fetches and evidence).
+            models.Index(
+                fields=["action"],
+                name="event_workflow_action_idx",
+                condition=models.Q(
+                    action__in=[
+                        "opened",
+                        "start_research",
+                        "submit_for_review",
+                        "request_changes",
+                        "approve",
+                        "reopen",
+                    ]
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"

@@ -18,3 +18,10 @@ class EvidenceConfig(AppConfig):
             raise ImproperlyConfigured(
                 f"FACTCHECK_MEDIA_STORAGE: cannot import the storage class {backend!r}: {error}"
             ) from error
+
+        from evidence.metrics import fetch_job_metrics, oldest_queued_metrics
+        from factcheck import metrics
+
+        # A whole-table GROUP BY (counters over every job): cached between scrapes.
+        metrics.register("fetch_jobs", fetch_job_metrics, cached=True)
+        metrics.register("fetch_oldest_queued", oldest_queued_metrics)

@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 
+from factcheck.logcontext import connect_celery_signals
 from factcheck.patches import celery_configuration_freeze
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
@@ -11,6 +12,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
 app = Celery("factcheck")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["workers", "intake", "webhooks"])
+# The log context (request id, task id) of web processes and workers: factcheck.logcontext.
+connect_celery_signals()
 
 
 @app.on_after_configure.connect

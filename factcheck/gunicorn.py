@@ -10,3 +10,14 @@ worker_class = "factcheck.http.gunicorn_worker.JsonErrorSyncWorker"
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+
+def child_exit(server: object, worker: object) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR set (README, Metrics), the request metrics of all workers are
+    summed from files in that folder: a worker that exits has its live gauges dropped."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

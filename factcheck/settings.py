@@ -6,10 +6,12 @@ is listed in the README with its default. Bad values stop start-up with Improper
 
 import datetime as dt
 import importlib.util
+import ipaddress
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -725,3 +727,127 @@ LOGGING = {
     # httpx logs every request URL at INFO, and some providers carry their key in the URL.
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
+
+# --- Safe operation (issue 14, parts 4, 6, 7, 8): security headers, metrics, beat, JSON logs ---------
+
+# Security headers. DJANGO_HTTPS says the site is served over HTTPS (directly, or behind a proxy
+# that sets X-Forwarded-Proto): then cookies are HTTPS-only whatever DJANGO_SECURE_COOKIES says,
+# browsers are told to use HTTPS only (HSTS), and plain HTTP is redirected, except for the probes
+# that come over the internal network (/healthz, /metrics). Off by default: the demo, the tests and
+# the benchmark speak plain HTTP on loopback.
+FACTCHECK_HTTPS = env.bool("DJANGO_HTTPS", default=False)
+if FACTCHECK_HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_SSL_REDIRECT = FACTCHECK_HTTPS and env.bool("DJANGO_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000) if FACTCHECK_HTTPS else 0
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured("DJANGO_HSTS_SECONDS must be 0 or more.")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
+# Sessions are the desk's staff only (the public pages and the API need none): a working day at
+# most from login (the expiry is not renewed by activity), and gone when the browser closes.
+FACTCHECK_STAFF_SESSION_HOURS = _positive_float("FACTCHECK_STAFF_SESSION_HOURS", 10.0)
+SESSION_COOKIE_AGE = int(FACTCHECK_STAFF_SESSION_HOURS * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool(
+    "FACTCHECK_SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True
+)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp) on every response. Scripts only from our origin, or inline
+# with the request's nonce ({{ CSP_NONCE }} / request.csp_nonce; none of our templates needs one
+# today: data goes through data attributes, code in static files). Styles may be inline: the
+# admin's widgets and the desk overview's SVG charts use style attributes, and a style cannot run
+# code. Images: ours, data: URIs (Leaflet's and Swagger UI's icons) and the map tiles' host.
+_map_tiles_origin = ""
+if FACTCHECK_MAP_TILES_URL.startswith(("https://", "http://")):
+    _tiles = FACTCHECK_MAP_TILES_URL.split("/", 3)
+    _map_tiles_origin = f"{_tiles[0]}//{_tiles[2]}".replace("{s}", "*")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *([_map_tiles_origin] if _map_tiles_origin else [])],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Prometheus metrics at /metrics (factcheck.metrics): refused unless the caller sends
+# `Authorization: Bearer <FACTCHECK_METRICS_TOKEN>` or comes from FACTCHECK_METRICS_ALLOW
+# (addresses or networks, comma-separated). Both empty: refused to everyone.
+FACTCHECK_METRICS_TOKEN = env.str("FACTCHECK_METRICS_TOKEN", default="")
+FACTCHECK_METRICS_ALLOW = env.list("FACTCHECK_METRICS_ALLOW", default=[])
+try:
+    FACTCHECK_METRICS_NETWORKS = [
+        ipaddress.ip_network(entry.strip(), strict=False) for entry in FACTCHECK_METRICS_ALLOW
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(
+        f"FACTCHECK_METRICS_ALLOW must list IP addresses or networks (CIDR): {error}"
+    ) from error
+if FACTCHECK_METRICS_TOKEN and len(FACTCHECK_METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured("FACTCHECK_METRICS_TOKEN must be at least 16 characters long.")
+# Collectors that read a whole table (the fetch jobs' outcomes and run times) are computed at most
+# once per this many seconds, shared by every web process through the cache; 0: every scrape.
+FACTCHECK_METRICS_CACHE_SECONDS = env.int("FACTCHECK_METRICS_CACHE_SECONDS", default=30)
+if FACTCHECK_METRICS_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured("FACTCHECK_METRICS_CACHE_SECONDS must be 0 or more.")
+# Request counts and latencies of the web processes: django-prometheus's middleware (below), not
+# its app (whose ready() would read the migrations from the database in every process).
+
+# Beat without a single point of failure: on a Redis broker, celery-redbeat keeps the schedule in
+# Redis and a lock that one beat holds (renewed every tick); any other beat waits, and takes over
+# when the holder has not renewed it for FACTCHECK_BEAT_LOCK_TIMEOUT seconds. The embedded
+# filesystem broker (dev.py up, one process) keeps Celery's file scheduler.
+FACTCHECK_BEAT_LOCK_TIMEOUT = _positive_int("FACTCHECK_BEAT_LOCK_TIMEOUT", 60)
+# Longest sleep of beat between two looks at its schedule; a standby beat tries the lock this often.
+CELERY_BEAT_MAX_LOOP_INTERVAL = _positive_int("FACTCHECK_BEAT_MAX_LOOP_INTERVAL", 10)
+if CELERY_BEAT_MAX_LOOP_INTERVAL >= FACTCHECK_BEAT_LOCK_TIMEOUT:
+    raise ImproperlyConfigured(
+        "FACTCHECK_BEAT_MAX_LOOP_INTERVAL must be shorter than FACTCHECK_BEAT_LOCK_TIMEOUT, or the "
+        "lock expires between two renewals and a second beat starts sending too."
+    )
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
+    CELERY_REDBEAT_KEY_PREFIX = env.str("FACTCHECK_BEAT_KEY_PREFIX", default="redbeat")
+    CELERY_REDBEAT_LOCK_TIMEOUT = FACTCHECK_BEAT_LOCK_TIMEOUT
+
+# Structured logs: `json` writes one JSON object a line with the request id, user, ticket id, job
+# id and task id where known (factcheck.logcontext), so a ticket's story can be followed from the
+# web's request to the worker's run; `text` is the plain line. JSON by default outside debug.
+FACTCHECK_LOG_FORMAT = env.str("FACTCHECK_LOG_FORMAT", default="text" if DEBUG else "json")
+if FACTCHECK_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("FACTCHECK_LOG_FORMAT must be `json` or `text`.")
+LOGGING["filters"] = {"context": {"()": "factcheck.logcontext.ContextFilter"}}
+LOGGING["formatters"]["json"] = {
+    "()": "factcheck.logcontext.JsonFormatter",
+    "format": "%(levelname)s %(name)s %(message)s",
+}
+LOGGING["formatters"]["plain"]["format"] = (
+    "%(asctime)s %(levelname)s %(name)s%(log_context)s: %(message)s"
+)
+LOGGING["handlers"]["console"]["formatter"] = "json" if FACTCHECK_LOG_FORMAT == "json" else "plain"
+LOGGING["handlers"]["console"]["filters"] = ["context"]
+# The middleware of this block, added to the list above (kept as it was, for easy merges):
+# django-prometheus's pair around everything (it times the whole request); the request id next,
+# so that every line logged and every answer, a redirect to HTTPS too, carries it; the CSP header
+# beside Django's other security headers.
+MIDDLEWARE.insert(0, "factcheck.http.requestid.RequestIdMiddleware")
+MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+# {{ CSP_NONCE }} in templates (request.csp_nonce).
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.nonce")

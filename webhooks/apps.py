@@ -9,6 +9,10 @@ class WebhooksConfig(AppConfig):
     desk_roles = ("integrator",)
 
     def ready(self) -> None:
+        from factcheck import metrics
         from webhooks import receivers
+        from webhooks.metrics import webhook_metrics
 
         receivers.connect()
+        # Deliveries by status and attempts by outcome on /metrics.
+        metrics.register("webhooks", webhook_metrics, cached=True)

@@ -29,6 +29,7 @@ from evidence.services import (
     fetch_job_retry,
     fetch_job_skip_if_decided,
 )
+from factcheck import logcontext
 from memory.services import claim_embed
 from workers.http import HttpClient
 from workers.thumbnails import thumbnails_keep
@@ -81,6 +82,8 @@ def fetch_job_run(
     job = fetch_job_claim(
         job_id=job_id, task_id=task_id, redelivered=redelivered, resuming=resuming
     )
+    if job is not None:
+        logcontext.bind(job_id=job.pk, ticket_id=job.ticket_id)
     if job is None:
         log.info(
             "Fetch job %s is not waiting for a run (done, or held by another); skipped.", job_id
@@ -120,7 +123,10 @@ def fetch_job_run(
 def _closed(job: FetchJob | None) -> Outcome:
     """The outcome of a run that ended its job (succeeded, failed, or skipped: the ticket was
     decided meanwhile), or lost it to another run."""
-    return Outcome(str(job.status) if job is not None else "lost")
+    if job is None:
+        return Outcome("lost")
+    log.info("Fetch job %s (%s) %s: %s items", job.pk, job.provider, job.status, job.items_found)
+    return Outcome(str(job.status))
 
 
 def _fetch(job: FetchJob) -> tuple[list[Candidate], list[str], dict | None]:

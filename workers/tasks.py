@@ -15,6 +15,7 @@ from django.conf import settings
 
 from evidence.models import FetchJob, Provider
 from evidence.services import fetch_jobs_recheck, fetch_jobs_requeue_stale
+from factcheck import logcontext
 from workers.dispatch import enqueue_fetch_jobs, fetch_messages_waiting
 from workers.runner import (
     DATABASE_ERRORS,
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
     max_retries=None,  # the job's own attempt count decides (workers.runner.max_attempts)
 )
 def run_fetch_job(self: Task, job_id: int, resuming: bool = False) -> str:
+    logcontext.bind(job_id=job_id)  # the task's own id and request id: factcheck.logcontext
     delivery = self.request.delivery_info or {}
     try:
         outcome = fetch_job_run(

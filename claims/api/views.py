@@ -4,6 +4,7 @@ Domain errors become HTTP errors in factcheck.http.errors."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from typing import Any
 
@@ -40,6 +41,7 @@ from claims.api.serializers import (
 from claims.claimreview import RATING_SCALE_TEXT
 from claims.mediareview import mediareview_build
 from claims.models import Priority, Ticket
+from factcheck import logcontext
 from factcheck.http import conditional
 from factcheck.http.errors import Conflict, flatten_field_errors
 from factcheck.http.pagination import ApiCursorPagination
@@ -94,6 +96,8 @@ CONFLICT_TRANSITION = error_response(
     "`transition_not_allowed`: the action cannot be taken from the ticket's current state."
 )
 
+log = logging.getLogger(__name__)
+
 
 # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
 VERSION_PATTERN = re.compile(r"[0-9]{1,10}")
@@ -144,6 +148,7 @@ class TicketViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
     serializer_class = TicketSerializer
     queryset = Ticket.objects.none()  # for schema generation; real querysets come from selectors
     lookup_value_converter = "id"  # factcheck.http.converters
+    log_ticket_kwarg = "pk"
 
     def _detail_response(self, ticket_id: int, status_code: int = status.HTTP_200_OK) -> Response:
         ticket = selectors.ticket_detail_get(user=self.request.user, ticket_id=ticket_id)
@@ -184,6 +189,8 @@ class TicketViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
             )
         except services.TicketKeyExists as existing:
             return self._detail_response(existing.ticket_id)
+        logcontext.bind(ticket_id=ticket.pk)
+        log.info("Ticket %s opened through the API", ticket.pk)
         # The service hands the ticket back with everything the detail shows: no need to re-read.
         data = TicketDetailSerializer(ticket, context=self.get_serializer_context()).data
         headers = {

@@ -198,6 +198,7 @@ class TicketEvidenceGeoJSONView(StrictQueryParamsMixin, GenericAPIView):
 
     permission_classes = [IsAuthenticated, HasDeskRole]
     renderer_classes = [GeoJSONRenderer, JSONRenderer]
+    log_ticket_kwarg = "pk"
     pagination_class = None
     queryset = Evidence.objects.none()
 

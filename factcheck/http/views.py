@@ -8,16 +8,28 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from factcheck import logcontext
+from factcheck.http.requestid import bind_api_user
+
 
 class StrictQueryParamsMixin:
     """Refuse query parameters a view does not document, and empty ones (400 naming them): a
     mistyped filter (`?stat=researching`) must not silently return everything.
 
     A list request accepts its filters, ordering and pagination parameters, exactly the ones the
-    schema lists for it; any other request accepts none."""
+    schema lists for it; any other request accepts none.
+
+    It also puts the API's user and, for a view about one ticket, the ticket's id (the URL keyword
+    `log_ticket_kwarg` names) on the log context (factcheck.logcontext)."""
+
+    log_ticket_kwarg: str | None = "ticket_id"
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        bind_api_user(request)
+        ticket_id = kwargs.get(self.log_ticket_kwarg) if self.log_ticket_kwarg else None
+        if ticket_id is not None:
+            logcontext.bind(ticket_id=int(ticket_id))
         if getattr(self, request.method.lower(), None) is None:
             return  # not a method of this view: dispatch answers 405
         allowed = self.query_params_allowed(request)

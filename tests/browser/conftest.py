@@ -4,7 +4,8 @@ Playwright's sync API, against pytest-django's live server over the test databas
 Fixtures: `live_site` (the server's base URL; static files served), `page` (a fresh 1440x900 page
 in its own browser context; the test fails on a JavaScript error, a console error or a 4xx/5xx
 answer to a same-origin static, script, stylesheet or image request, unless marked
-`allow_browser_errors`), `login(page, username, password)`, `screenshot(page, name) -> Path`, and
+`allow_browser_errors`; an HTML page of ours without the Content-Security-Policy or
+`X-Frame-Options: DENY` fails it too), `login(page, username, password)`, `screenshot(page, name) -> Path`, and
 staff users per role who log in with `PASSWORD` (`fact_checker`, `reporter`, `reviewer`,
 `second_reviewer`, or `role_user(role, username)` for more).
 
@@ -124,6 +125,24 @@ class BrowserProblems:
         request = response.request
         if response.status >= 400 and self._checked(request):
             self.errors.append(f"HTTP {response.status} for {request.resource_type} {request.url}")
+        if request.resource_type == "document" and _origin(request.url) == self.origin:
+            self._check_page_headers(response)
+
+    def _check_page_headers(self, response: Response) -> None:
+        """Every HTML page of ours carries the Content-Security-Policy (no inline script without
+        a nonce) and refuses to be framed. (A CSP violation in the page is a console error, which
+        fails the test like any other.)"""
+        headers = response.headers
+        if not headers.get("content-type", "").startswith("text/html"):
+            return
+        policy = headers.get("content-security-policy", "")
+        script_src = next(
+            (d.split()[1:] for d in policy.split(";") if d.split()[:1] == ["script-src"]), []
+        )
+        if not policy or "'unsafe-inline'" in script_src:
+            self.errors.append(f"no strict Content-Security-Policy on {response.url}: {policy!r}")
+        if headers.get("x-frame-options") != "DENY":
+            self.errors.append(f"X-Frame-Options is not DENY on {response.url}")
 
     def request_failed(self, request: Request) -> None:
         if self._checked(request):

@@ -97,7 +97,9 @@ def test_broken_script_and_javascript_error_are_recorded(
     page.goto(live_site + "/admin/login/")
     with pytest.raises(PlaywrightError):
         page.add_script_tag(url="/static/admin/js/no-such-file.js")
-    page.add_script_tag(content="throw new Error('harness self-test')")
+    # An inline script would be refused by the Content-Security-Policy (tests/browser/
+    # test_security_headers.py shows that); code evaluated through the DevTools protocol is not.
+    page.evaluate("() => { setTimeout(() => { throw new Error('harness self-test'); }); }")
     page.wait_for_timeout(200)
     joined = "\n".join(browser_problems.errors)
     assert "HTTP 404 for script" in joined and "no-such-file.js" in joined

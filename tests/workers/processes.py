@@ -159,6 +159,13 @@ def start_worker(
     return Process(args, env=env, log=log_dir / f"{name}.log")
 
 
+def start_beat(env: Mapping[str, str], log_dir: Path, name: str) -> Process:
+    """A beat process of its own (the scheduler the settings choose: redbeat on a Redis broker)."""
+    args = [sys.executable, "-m", "celery", "-A", "factcheck", "beat", "-l", "info"]
+    args += ["-s", str(log_dir / f"beat-{name}-schedule")]
+    return Process(args, env=env, log=log_dir / f"beat-{name}.log")
+
+
 class RedisServer:
     """A redis-server of our own, which a test may stop and start again on the same port."""
 
