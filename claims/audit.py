@@ -30,23 +30,15 @@ def event_build(
     ticket: Ticket,
     action: str,
     actor: AbstractBaseUser | None = None,
-    worker: str = "",
-    note: str = "",
-    from_state: str = "",
-    to_state: str = "",
-    changes: dict[str, Any] | None = None,
+    **details: Any,
 ) -> TicketEvent:
-    """An audit-trail row, not saved yet (for inserting several in one statement). `changes`: the
-    old and new values, as `claims.changes` builds them."""
+    """An audit-trail row, not saved yet (for inserting several in one statement). `details`:
+    those of `event_fields` (worker, note, from_state, to_state, changes: the old and new values,
+    as `claims.changes` builds them)."""
+    fields = event_fields(ticket=ticket, action=action, actor=actor, **details)
+    del fields["ticket_id"], fields["actor_id"]
     return TicketEvent(
-        ticket=ticket,
-        actor=actor if actor is not None and actor.pk else None,
-        actor_label=actor_label(actor, worker=worker),
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        changes=changes or {},
+        ticket=ticket, actor=actor if actor is not None and actor.pk else None, **fields
     )
 
 
