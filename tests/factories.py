@@ -1,10 +1,12 @@
 """factory_boy factories for the domain models."""
 
 import datetime as dt
+import importlib
 from typing import Any
 
 import factory
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
+from django.db.models import Q
 from django.utils import timezone
 
 from claims.models import Claim, Ticket
@@ -12,6 +14,29 @@ from claims.workflow import FINAL_STATES, State, Verdict
 from evidence.models import Evidence, Kind, Stance
 
 RATIONALE = "Kyiv's challenge to produce evidence is unanswered: no footage, no wreckage."
+
+
+def _role_permissions() -> dict[str, list[str]]:
+    """Each role's permissions as the migrations that make the role groups list them."""
+    desk = importlib.import_module("claims.migrations.0002_roles").ROLE_PERMISSIONS
+    integrator = importlib.import_module("webhooks.migrations.0002_integrator_role")
+    return {**desk, integrator.ROLE: integrator.PERMISSIONS}
+
+
+def role_group(name: str) -> Group:
+    """The role's group, made again as its migration made it when it is gone: a transactional
+    test's flush deletes the groups (post_migrate re-creates the permissions, not the groups), so
+    a test that runs after one would otherwise depend on the order the suite runs in."""
+    group = Group.objects.filter(name=name).first()
+    if group is not None:
+        return group
+    wanted = Q(pk__in=[])
+    for dotted in _role_permissions()[name]:
+        app_label, codename = dotted.split(".")
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    group = Group.objects.create(name=name)
+    group.permissions.set(Permission.objects.filter(wanted))
+    return group
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -27,7 +52,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
         if create and extracted:
-            self.groups.add(Group.objects.get(name=extracted))
+            self.groups.add(role_group(extracted))
 
 
 class ClaimFactory(factory.django.DjangoModelFactory):

@@ -82,13 +82,18 @@ def fetch_job_run(
     job = fetch_job_claim(
         job_id=job_id, task_id=task_id, redelivered=redelivered, resuming=resuming
     )
-    if job is not None:
-        logcontext.bind(job_id=job.pk, ticket_id=job.ticket_id)
     if job is None:
         log.info(
             "Fetch job %s is not waiting for a run (done, or held by another); skipped.", job_id
         )
         return Outcome("not-claimed")
+    # The job and its ticket on every line of the run, and on none after it (a test, or a thread
+    # pool, may run something else next in this context).
+    with logcontext.bound(job_id=job.pk, ticket_id=job.ticket_id):
+        return _claimed_run(job)
+
+
+def _claimed_run(job: FetchJob) -> Outcome:
     if job.attempts > max_attempts():
         # Only redeliveries get here: each one killed its worker. Stop the loop.
         return _closed(
