@@ -5,20 +5,11 @@ desk's figures are read from the truth at scrape time instead. Each app register
 AppConfig.ready, a function that returns prometheus_client metric families, cheap enough to run on
 every scrape (one query each, on an index; see docs/PERFORMANCE.md, "Metrics"):
 
-    # webhooks/apps.py (for example), in ready():
+    # evidence/apps.py, in ready() (also claims, workers and webhooks: see their metrics.py)
     from factcheck import metrics
-    from webhooks.metrics import deliveries
+    from evidence.metrics import fetch_job_metrics
 
-    metrics.register("webhook_deliveries", deliveries)
-
-    # webhooks/metrics.py
-    def deliveries() -> Iterator[Metric]:
-        family = CounterMetricFamily(
-            "factcheck_webhook_deliveries", "Webhook deliveries by outcome.", labels=["outcome"]
-        )
-        for outcome, count in selectors.delivery_counts():  # one GROUP BY
-            family.add_metric([outcome], count)
-        yield family
+    metrics.register("fetch_jobs", fetch_job_metrics, cached=True)  # a whole-table GROUP BY
 
 factcheck/ imports no app: the apps come to it. A collector that raises (its database or broker is
 down) is left out of that scrape and counted in `factcheck_metrics_collector_errors`; the others

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import ipaddress
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -65,23 +63,11 @@ def text_check(text: str, *, field: str = "text") -> str:
 
 
 def url_refusal(url: str) -> str:
-    """Why a page can never be fetched, when its URL alone says so (not http or https, an address
-    literal in a refused range, localhost), else "". Names are resolved, and every address
-    checked, by the HTTP client's SSRF guard when the worker fetches the page."""
-    from workers.http import address_refusal
+    """Why a page can never be fetched, when its URL alone says so, else "" (workers.http's
+    url_refusal; names are resolved, and every address checked, when the worker fetches it)."""
+    from workers.http import url_refusal as guard_refusal
 
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https"):
-        return "only http and https pages are fetched."
-    host = (parts.hostname or "").rstrip(".")
-    allow_loopback = settings.FACTCHECK_SSRF_ALLOW_LOOPBACK
-    if host == "localhost" or host.endswith(".localhost"):
-        return "" if allow_loopback else "a local address."
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return ""
-    return address_refusal(address, allow_loopback=allow_loopback)
+    return guard_refusal(url, allow_loopback=settings.FACTCHECK_SSRF_ALLOW_LOOPBACK)
 
 
 def url_check(url: str) -> str:

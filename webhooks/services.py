@@ -27,7 +27,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
@@ -70,27 +69,11 @@ def _require_manager(actor: AbstractBaseUser) -> None:
 
 
 def url_refusal(url: str) -> str:
-    """Why events must never be sent to `url`, or "". The SSRF guard's rules (workers.http): http
-    or https, and a host whose every address is public (loopback only with the test-only
-    FACTCHECK_SSRF_ALLOW_LOOPBACK). A name that does not resolve now is accepted: it is resolved
-    and checked again at every delivery."""
-    from workers.http import HttpError, UnsafeURL, checked_addresses
+    """Why events must never be sent to `url`, or "": the SSRF guard's rules (workers.http),
+    the host resolved now; it is resolved and checked again at every delivery."""
+    from workers.http import url_refusal as guard_refusal
 
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError) as error:
-        return f"not a valid URL ({error})."
-    if parsed.scheme not in ("http", "https"):
-        return "only http and https URLs receive events."
-    if parsed.userinfo:
-        return "credentials in the URL are not accepted; use a secret path or the signature."
-    try:
-        checked_addresses(parsed, allow_loopback=settings.FACTCHECK_SSRF_ALLOW_LOOPBACK)
-    except UnsafeURL as error:
-        return error.message
-    except HttpError:
-        return ""
-    return ""
+    return guard_refusal(url, allow_loopback=settings.FACTCHECK_SSRF_ALLOW_LOOPBACK, resolve=True)
 
 
 def _url_checked(url: str) -> str:

@@ -218,6 +218,38 @@ def checked_addresses(url: httpx.URL, *, allow_loopback: bool) -> list[IPAddress
     return addresses
 
 
+def url_refusal(url: str, *, allow_loopback: bool, resolve: bool = False) -> str:
+    """Why the guard will refuse a URL that came from a user, said before any request is made (a
+    400 with the reason, rather than a job that fails later), or "" if it may be tried: http or
+    https only, no credentials in it, no local name, no address literal in a refused range. With
+    `resolve`, the host's every address is checked now too; a name that does not resolve now is
+    let through. Either way `HttpClient(untrusted=True)` checks again at every request."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as error:
+        return f"not a valid URL ({error})."
+    if parsed.scheme not in ALLOWED_SCHEMES:
+        return "only http and https URLs."
+    if parsed.userinfo:
+        return "credentials in the URL are not accepted."
+    if resolve:
+        try:
+            checked_addresses(parsed, allow_loopback=allow_loopback)
+        except UnsafeURL as error:
+            return error.message
+        except HttpError:
+            return ""
+        return ""
+    host = parsed.host.rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return "" if allow_loopback else "a local address."
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return ""
+    return address_refusal(address, allow_loopback=allow_loopback)
+
+
 @functools.cache
 def tls_context() -> ssl.SSLContext:
     """The certificate-checking TLS context every connection uses (httpx's default, certifi's CA

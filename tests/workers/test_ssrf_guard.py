@@ -184,3 +184,30 @@ def test_provider_urls_from_settings_are_not_subject_to_the_guard(
 )
 def test_address_rules(address: str, refused: bool) -> None:
     assert bool(address_refusal(ipaddress.ip_address(address))) is refused
+
+
+@pytest.mark.parametrize(
+    ("url", "refused"),
+    [
+        ("https://example.org/page", False),
+        ("ftp://example.org/file", True),
+        ("https://user:secret@example.org/", True),
+        ("http://localhost:8000/", True),
+        ("http://10.0.0.8/", True),
+        ("http://[::1]/", True),
+        ("not a url at all", True),
+    ],
+)
+def test_url_refusal_says_before_any_request_what_the_guard_will_refuse(
+    url: str, refused: bool
+) -> None:
+    from workers.http import url_refusal
+
+    assert bool(url_refusal(url, allow_loopback=False)) is refused
+
+
+def test_url_refusal_lets_loopback_through_only_when_allowed() -> None:
+    from workers.http import url_refusal
+
+    assert url_refusal("http://127.0.0.1:9/", allow_loopback=True) == ""
+    assert url_refusal("http://127.0.0.1:9/", allow_loopback=False)
