@@ -145,6 +145,11 @@ class BrowserProblems:
             self.errors.append(f"X-Frame-Options is not DENY on {response.url}")
 
     def request_failed(self, request: Request) -> None:
+        # net::ERR_ABORTED is Chromium cancelling a load because the page moved on (a click that
+        # navigates while an icon is still coming): not a broken resource. A missing one is a 404
+        # (`response`), a refused one ERR_BLOCKED_BY_* or a CSP console error.
+        if request.failure == "net::ERR_ABORTED":
+            return
         if self._checked(request):
             self.errors.append(f"request failed ({request.failure}): {request.url}")
 
